@@ -1,0 +1,114 @@
+"""Databases: PostgreSQL, MongoDB and MySQL server logs."""
+
+from __future__ import annotations
+
+from catalog.model import Collector, Detection, Field, Multiline, Source
+from catalog.model import FieldType as T
+from catalog.model import Role as R
+
+POSTGRES_PATHS = (
+    "/var/log/postgresql/postgresql-*.log",  # Debian/Ubuntu
+    "/var/lib/pgsql/data/log/*.log",  # RHEL
+    "/var/lib/pgsql/*/data/log/*.log",
+    "/var/lib/postgresql/data/log/*.log",  # Alpine and containers
+)
+POSTGRES = Source(
+    type="postgres",
+    title="PostgreSQL server log",
+    collectors=(
+        Collector(
+            name="file",
+            kind="file",
+            options={"include": list(POSTGRES_PATHS)},
+            vrl="postgres",
+            # Continuation lines (statement text, vacuum reports) start with a tab.
+            multiline=Multiline(start_pattern=r"^[^\t]", condition_pattern=r"^\t", mode="continue_through"),
+        ),
+    ),
+    fields=(
+        Field("service", T.STRING, R.DIMENSION, True),
+        Field("level", T.STRING, R.DIMENSION, True, "LOG, ERROR, FATAL, DETAIL, STATEMENT, ..."),
+        Field("pid", T.INT, R.MEASURE),
+        Field("session_line", T.INT, R.MEASURE, description="%l"),
+        Field("user", T.STRING, R.DIMENSION),
+        Field("database", T.STRING, R.DIMENSION),
+        Field("application", T.STRING, R.DIMENSION),
+        Field("client", T.STRING, R.MEASURE),
+        Field("sqlstate", T.STRING, R.DIMENSION, description="with log_error_verbosity=verbose or %e"),
+        Field("duration_ms", T.FLOAT, R.MEASURE, description="from 'duration: N ms' lines"),
+        Field("statement", T.STRING, R.MEASURE),
+        Field("message", T.STRING, R.MEASURE, True),
+    ),
+    detection=Detection(paths=POSTGRES_PATHS, ports=(5432,)),
+    service="postgres",
+    panels=("log_levels", "slow_queries"),
+    alerts=("heartbeat",),
+)
+
+MONGODB_PATHS = ("/var/log/mongodb/mongod.log", "/var/log/mongodb/*.log")
+MONGODB = Source(
+    type="mongodb",
+    title="MongoDB log (4.4+ structured JSON)",
+    collectors=(Collector(name="file", kind="file", options={"include": list(MONGODB_PATHS)}, vrl="mongodb"),),
+    fields=(
+        Field("service", T.STRING, R.DIMENSION, True),
+        Field("severity", T.STRING, R.DIMENSION, True, "F, E, W, I, D1..D5"),
+        Field("component", T.STRING, R.DIMENSION, True, "NETWORK, STORAGE, COMMAND, ..."),
+        Field("log_id", T.INT, R.MEASURE),
+        Field("context", T.STRING, R.MEASURE),
+        Field("message", T.STRING, R.MEASURE, True),
+        Field("namespace", T.STRING, R.MEASURE, description="attr.ns"),
+        Field("duration_ms", T.FLOAT, R.MEASURE, description="attr.durationMillis (slow queries)"),
+        Field("attr", T.STRING, R.MEASURE, description="attr as JSON text"),
+    ),
+    detection=Detection(paths=MONGODB_PATHS, ports=(27017,)),
+    service="mongodb",
+    panels=("log_levels", "slow_queries"),
+    alerts=("heartbeat",),
+)
+
+MYSQL_PATHS = (
+    "/var/log/mysql/error.log",  # Debian/Ubuntu
+    "/var/log/mysql/mysql-slow.log",
+    "/var/log/mysqld.log",  # RHEL
+    "/var/log/mysql/mysqld.log",
+    "/var/lib/mysql/*-slow.log",
+)
+MYSQL = Source(
+    type="mysql",
+    title="MySQL error log and slow query log",
+    collectors=(
+        Collector(
+            name="file",
+            kind="file",
+            options={"include": list(MYSQL_PATHS)},
+            vrl="mysql",
+            # A slow-query entry spans '# Time:' / '# User@Host:' / '# Query_time:' / SQL lines.
+            multiline=Multiline(
+                start_pattern=r"^(# Time: |\d{4}-\d{2}-\d{2}[T ]|\d{6} )",
+                condition_pattern=r"^(# Time: |\d{4}-\d{2}-\d{2}[T ]|\d{6} )",
+                mode="halt_before",
+            ),
+        ),
+    ),
+    fields=(
+        Field("service", T.STRING, R.DIMENSION, True),
+        Field("kind", T.STRING, R.DIMENSION, True, "error_log or slow_query"),
+        Field("level", T.STRING, R.DIMENSION, description="System, Warning, Note, ERROR ..."),
+        Field("error_code", T.STRING, R.DIMENSION, description="MY-nnnnnn"),
+        Field("subsystem", T.STRING, R.DIMENSION, description="Server, InnoDB, Repl, ..."),
+        Field("thread_id", T.INT, R.MEASURE),
+        Field("user", T.STRING, R.DIMENSION),
+        Field("client", T.STRING, R.MEASURE),
+        Field("query_time", T.FLOAT, R.MEASURE, description="seconds"),
+        Field("lock_time", T.FLOAT, R.MEASURE, description="seconds"),
+        Field("rows_sent", T.INT, R.MEASURE),
+        Field("rows_examined", T.INT, R.MEASURE),
+        Field("statement", T.STRING, R.MEASURE),
+        Field("message", T.STRING, R.MEASURE),
+    ),
+    detection=Detection(paths=MYSQL_PATHS, ports=(3306,)),
+    service="mysql",
+    panels=("log_levels", "slow_queries"),
+    alerts=("heartbeat",),
+)
