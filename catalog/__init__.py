@@ -42,7 +42,9 @@ def get_source(type_id: str) -> Source:
         return SOURCES[type_id]
     except KeyError:
         known = ", ".join(SOURCES)
-        raise UnknownSourceError(f"unknown source {type_id!r}; choose one of: {known}, or declare a custom source") from None
+        raise UnknownSourceError(
+            f"unknown source {type_id!r}; choose one of: {known}, or declare a custom source"
+        ) from None
 
 
 __all__ = [

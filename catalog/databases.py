@@ -49,7 +49,9 @@ MONGODB_PATHS = ("/var/log/mongodb/mongod.log", "/var/log/mongodb/*.log")
 MONGODB = Source(
     type="mongodb",
     title="MongoDB log (4.4+ structured JSON)",
-    collectors=(Collector(name="file", kind="file", options={"include": list(MONGODB_PATHS)}, vrl="mongodb"),),
+    collectors=(
+        Collector(name="file", kind="file", options={"include": list(MONGODB_PATHS)}, vrl="mongodb"),
+    ),
     fields=(
         Field("service", T.STRING, R.DIMENSION, True),
         Field("severity", T.STRING, R.DIMENSION, True, "F, E, W, I, D1..D5"),

@@ -48,7 +48,9 @@ HOST_METRICS = Source(
 POSTGRES_METRICS = Source(
     type="postgres_metrics",
     title="PostgreSQL metrics (postgresql_metrics)",
-    collectors=(_metrics("postgresql_metrics", {"endpoints": ["postgresql://postgres@localhost:5432/postgres"]}),),
+    collectors=(
+        _metrics("postgresql_metrics", {"endpoints": ["postgresql://postgres@localhost:5432/postgres"]}),
+    ),
     fields=(*METRIC_FIELDS, Field("endpoint", T.STRING, R.DIMENSION), Field("db", T.STRING, R.DIMENSION)),
     detection=Detection(ports=(5432,)),
     service="postgres",

@@ -6,10 +6,10 @@ stay free of pydantic and friends.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
-from collections.abc import Mapping
 from typing import Any
 
 
@@ -64,8 +64,10 @@ class Multiline:
 class Collector:
     """One way Vector can collect a source: the Vector source kind, its options and the parser.
 
-    `vrl` names a file in catalog/vrl/ (without `.vrl`); the program turns the raw event into the
-    source's fields. Metric collectors go through Vector's `metric_to_log` first (`metrics=True`).
+    The parser turns the raw event into the source's fields. It is, in order of precedence:
+    `render(settings)` for parsers built from per-install settings (PostgreSQL's log_line_prefix),
+    `inline_vrl` for user-declared custom sources, or `vrl`, a file in catalog/vrl/ (without
+    `.vrl`). Metric collectors go through Vector's `metric_to_log` first (`metrics=True`).
     """
 
     name: str
@@ -74,10 +76,16 @@ class Collector:
     vrl: str | None = None
     multiline: Multiline | None = None
     metrics: bool = False
+    inline_vrl: str | None = None
+    render: Callable[[Mapping[str, str]], str] | None = None
 
     def program(self, settings: Mapping[str, str] | None = None) -> str:
         """The parser's VRL text. `settings` carries per-install choices a parser may need (for
         example PostgreSQL's `log_line_prefix`); collectors that take none ignore it."""
+        if self.render is not None:
+            return self.render(settings or {})
+        if self.inline_vrl is not None:
+            return self.inline_vrl
         if self.vrl is None:
             return ""
         return resources.files("catalog").joinpath("vrl", f"{self.vrl}.vrl").read_text()

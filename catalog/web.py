@@ -31,9 +31,7 @@ RED_ALERTS = ("error_rate", "heartbeat")
 
 
 def _file(name: str, paths: tuple[str, ...], vrl: str, multiline: Multiline | None = None) -> Collector:
-    return Collector(
-        name=name, kind="file", options={"include": list(paths)}, vrl=vrl, multiline=multiline
-    )
+    return Collector(name=name, kind="file", options={"include": list(paths)}, vrl=vrl, multiline=multiline)
 
 
 NGINX_ACCESS_PATHS = ("/var/log/nginx/access.log", "/var/log/nginx/*access*.log")
@@ -58,8 +56,11 @@ NGINX_ERROR = Source(
             NGINX_ERROR_PATHS,
             "nginx_error",
             # FastCGI "PHP message" continuation lines carry no timestamp of their own.
-            Multiline(start_pattern=r"^\d{4}/\d{2}/\d{2} ", condition_pattern=r"^\d{4}/\d{2}/\d{2} ",
-                      mode="halt_before"),
+            Multiline(
+                start_pattern=r"^\d{4}/\d{2}/\d{2} ",
+                condition_pattern=r"^\d{4}/\d{2}/\d{2} ",
+                mode="halt_before",
+            ),
         ),
     ),
     fields=(

@@ -82,4 +82,3 @@ def _service_default(source: Source, service_name: str) -> list[str]:
 def _path(name: str) -> str:
     # Field names are identifiers in the catalog, but quote anything VRL would not take bare.
     return name if name.isidentifier() else vrl_string(name)
-

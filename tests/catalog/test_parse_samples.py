@@ -19,7 +19,15 @@ from tests.support.vrl import compile_program
 from vector_configs.programs import parse_program
 
 # Sample folder -> catalog type. Every folder in ../shared/samples is covered.
-SAMPLE_SOURCES = ("nginx_access", "nginx_error", "apache_access", "apache_error", "postgres", "mongodb", "syslog")
+SAMPLE_SOURCES = (
+    "nginx_access",
+    "nginx_error",
+    "apache_access",
+    "apache_error",
+    "postgres",
+    "mongodb",
+    "syslog",
+)
 
 
 @dataclass
@@ -60,7 +68,9 @@ def test_parse_rate_on_real_samples(type_id: str) -> None:
     results = [replay(type_id, path) for path in sample_files(type_id)]
 
     for r in results:
-        print(f"\n{type_id}/{r.path.name}: {r.parsed}/{r.events} events parsed ({r.rate:.2%}), {r.lines} lines")
+        print(
+            f"\n{type_id}/{r.path.name}: {r.parsed}/{r.events} events parsed ({r.rate:.2%}), {r.lines} lines"
+        )
         for line in r.flagged[:20]:
             print(f"    flagged: {line}")
     pooled = sum(r.parsed for r in results) / sum(r.events for r in results)
