@@ -1,0 +1,96 @@
+"""Turn a user's choices into dendro.toml and the Vector config, validated before anything is written."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from vector_configs.generate import build_config
+from vector_configs.render import to_dict, to_toml, to_yaml
+from vector_configs.settings import DendroSettings, FirehoseSinkSettings, HttpSinkSettings, SourceSettings
+from vector_configs.validate import validate_config
+
+DEFAULT_ENDPOINT = "http://127.0.0.1:8686"
+# Keys of the stack outputs `dendro deploy` saves (cdk deploy --outputs-file format).
+STREAM_OUTPUT, REGION_OUTPUT, STORE_OUTPUT = "DeliveryStreamName", "Region", "Store"
+
+
+class ChoiceError(ValueError):
+    pass
+
+
+@dataclass
+class Choices:
+    sources: list[str]
+    sink: str = "http"
+    endpoint: str | None = None
+    stream: str | None = None
+    region: str | None = None
+    role_arn: str | None = None
+    store: str | None = None
+    host: str | None = None
+    outputs: Path | None = None
+
+
+def read_stack_outputs(path: Path) -> dict[str, str]:
+    """The first stack in a `cdk deploy --outputs-file` document that has a delivery stream."""
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ChoiceError(f"cannot read stack outputs {path}: {exc}; run `dendro deploy` first") from exc
+    for outputs in document.values():
+        if isinstance(outputs, dict) and STREAM_OUTPUT in outputs:
+            return {k: str(v) for k, v in outputs.items()}
+    raise ChoiceError(f"{path} has no {STREAM_OUTPUT} output; was it written by `dendro deploy`?")
+
+
+def build_settings(choices: Choices) -> DendroSettings:
+    if not choices.sources:
+        raise ChoiceError("no sources chosen; pass --source TYPE (see `dendro configure --help`)")
+    sources = [SourceSettings(type=t) for t in dict.fromkeys(choices.sources)]
+    if choices.sink == "firehose":
+        stream, region, store = choices.stream, choices.region, choices.store
+        if choices.outputs is not None:
+            saved = read_stack_outputs(choices.outputs)
+            stream = stream or saved.get(STREAM_OUTPUT)
+            region = region or saved.get(REGION_OUTPUT)
+            store = store or saved.get(STORE_OUTPUT)
+        if not stream or not region:
+            raise ChoiceError(
+                "--sink firehose needs --stream and --region (or --outputs .dendro/outputs.json)"
+            )
+        sink: FirehoseSinkSettings | HttpSinkSettings = FirehoseSinkSettings(
+            kind="firehose", stream=stream, region=region, role_arn=choices.role_arn, store=store or "iceberg"
+        )
+    else:
+        sink = HttpSinkSettings(kind="http", endpoint=choices.endpoint or DEFAULT_ENDPOINT)
+    return DendroSettings(host=choices.host, sources=sources, sink=sink)
+
+
+@dataclass(frozen=True)
+class Written:
+    vector_path: Path
+    settings_path: Path
+    problems: list[str]
+
+
+def render_vector_config(settings: DendroSettings, fmt: str = "toml") -> tuple[str, list[str]]:
+    """The Vector config text and the problems Vector's schema (and our cross-checks) find in it."""
+    config = build_config(settings)
+    text = to_yaml(config) if fmt == "yaml" else to_toml(config)
+    return text, validate_config(to_dict(config))
+
+
+def write_configs(
+    settings: DendroSettings, vector_path: Path, settings_path: Path, fmt: str = "toml"
+) -> Written:
+    text, problems = render_vector_config(settings, fmt)
+    if problems:
+        # An invalid config is never written over a working one.
+        return Written(vector_path, settings_path, problems)
+    vector_path.parent.mkdir(parents=True, exist_ok=True)
+    settings_path.parent.mkdir(parents=True, exist_ok=True)
+    vector_path.write_text(text)
+    settings.dump(settings_path)
+    return Written(vector_path, settings_path, [])

@@ -1,0 +1,58 @@
+"""`dendro configure`: pick sources and a sink, write vector.toml and dendro.toml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli import options as o
+
+
+def configure(
+    yes: o.Yes = False,
+    source: o.Sources = None,
+    sink: o.Sink = None,
+    endpoint: o.Endpoint = None,
+    stream: o.Stream = None,
+    region: o.Region = None,
+    role_arn: o.RoleArn = None,
+    store: o.StoreOpt = None,
+    outputs: o.Outputs = None,
+    host: o.HostName = None,
+    output: Annotated[Path, typer.Option(help="Folder to write vector.toml and dendro.toml into.")] = Path(
+        "."
+    ),
+    fmt: o.Format = o.ConfigFormat.toml,
+    root: Annotated[Path, typer.Option(hidden=True, help="Filesystem root to detect services under.")] = Path(
+        "/"
+    ),
+) -> None:
+    """Choose what Vector collects and where it sends it; writes DIR/vector.toml and DIR/dendro.toml.
+
+    Without --yes it asks (detected services are preselected). For CI:
+
+        dendro configure --yes --source nginx_access --source host_metrics --sink http
+            --endpoint http://127.0.0.1:8686 --output DIR
+    """
+    from agent.configure import Choices
+    from cli.setup_flow import build_and_write, detect_and_choose
+
+    choices = Choices(
+        sources=list(source or []),
+        sink=(sink or o.SinkKind.http).value,
+        endpoint=endpoint,
+        stream=stream,
+        region=region,
+        role_arn=role_arn,
+        store=store.value if store else None,
+        host=host,
+        outputs=Path(outputs) if outputs else None,
+    )
+    choices = detect_and_choose(choices, yes=yes, root=root)
+    vector_file = output / f"vector.{fmt.value}"
+    build_and_write(choices, vector_file, output / "dendro.toml", fmt.value)
+    typer.echo(
+        f"Next: vector --config {vector_file}   (validate any time: dendro-node validate {vector_file})"
+    )

@@ -1,0 +1,19 @@
+"""`dendro`: the team-side CLI. One module per command group; heavy imports stay inside commands so
+`dendro --help` is fast."""
+
+from __future__ import annotations
+
+import typer
+
+from cli.configure import configure
+from cli.install_vector import install_vector
+
+app = typer.Typer(
+    name="dendro",
+    help="Dendro: logs and metrics of every server in one place, in your own AWS account or locally.",
+    no_args_is_help=True,
+    # Locals can hold credentials and tokens: never print them in a traceback.
+    pretty_exceptions_show_locals=False,
+)
+app.command()(configure)
+app.command("install-vector")(install_vector)

@@ -1,0 +1,100 @@
+"""`dendro-node`: run on each server to set up its Vector agent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli import options as o
+from cli.install_vector import install_vector
+
+app = typer.Typer(
+    name="dendro-node",
+    help="Set up the Vector agent on this server: detect services, write and validate its config.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.command("install-vector")(install_vector)
+
+DEFAULT_CONFIG = Path("/etc/vector/vector.toml")
+SYSTEMD_DROPIN = Path("etc/systemd/system/vector.service.d/dendro.conf")
+
+
+@app.command()
+def init(
+    yes: o.Yes = False,
+    source: o.Sources = None,
+    sink: o.Sink = None,
+    endpoint: o.Endpoint = None,
+    stream: o.Stream = None,
+    region: o.Region = None,
+    role_arn: o.RoleArn = None,
+    store: o.StoreOpt = None,
+    outputs: o.Outputs = None,
+    host: o.HostName = None,
+    output: Annotated[Path, typer.Option(help="Vector config file to write; dendro.toml goes beside it.")] = (
+        DEFAULT_CONFIG
+    ),
+    systemd: Annotated[
+        bool, typer.Option(help="Also write a systemd drop-in so the vector service runs this config.")
+    ] = False,
+    root: Annotated[
+        Path, typer.Option(help="Filesystem root to detect services under (and write to).")
+    ] = Path("/"),
+) -> None:
+    """Detect services, write the Vector config and validate it; prints the command that starts Vector.
+
+    Example: sudo dendro-node init --yes --sink http --endpoint http://10.0.0.5:8686
+    """
+    from agent.configure import Choices
+    from cli.setup_flow import build_and_write, detect_and_choose
+
+    choices = Choices(
+        sources=list(source or []),
+        sink=(sink or o.SinkKind.http).value,
+        endpoint=endpoint,
+        stream=stream,
+        region=region,
+        role_arn=role_arn,
+        store=store.value if store else None,
+        host=host,
+        outputs=Path(outputs) if outputs else None,
+    )
+    choices = detect_and_choose(choices, yes=yes, root=root)
+    fmt = "yaml" if output.suffix in (".yaml", ".yml") else "toml"
+    build_and_write(choices, output, output.with_name("dendro.toml"), fmt)
+    if systemd:
+        dropin = root / SYSTEMD_DROPIN
+        dropin.parent.mkdir(parents=True, exist_ok=True)
+        # Clear the packaged ExecStart first: systemd would otherwise run both.
+        dropin.write_text(f"[Service]\nExecStart=\nExecStart=/usr/bin/vector --config {output}\n")
+        typer.echo(f"Wrote {dropin}")
+        typer.echo("Start Vector: sudo systemctl daemon-reload && sudo systemctl enable --now vector")
+    else:
+        typer.echo(f"Start Vector: vector --config {output}")
+
+
+@app.command()
+def validate(path: Annotated[Path, typer.Argument(help="Vector config file (TOML, YAML or JSON).")]) -> None:
+    """Check a Vector config against Vector's schema, its inputs and its VRL; exit 1 on any problem.
+
+    Example: dendro-node validate /etc/vector/vector.toml
+    """
+    from vector_configs.validate import load_config_file, validate_config
+
+    from cli.console import fail
+
+    try:
+        document = load_config_file(path)
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+    except ValueError as exc:
+        fail(f"{path} is not a readable config: {exc}")
+    problems = validate_config(document)
+    for line in problems:
+        typer.echo(line, err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"{path}: valid")
