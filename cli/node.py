@@ -82,9 +82,8 @@ def validate(path: Annotated[Path, typer.Argument(help="Vector config file (TOML
 
     Example: dendro-node validate /etc/vector/vector.toml
     """
-    from vector_configs.validate import load_config_file, validate_config
-
     from cli.console import fail
+    from vector_configs.validate import load_config_file, validate_config
 
     try:
         document = load_config_file(path)
