@@ -69,7 +69,7 @@ NGINX_ERROR = Source(
         Field("pid", T.INT, R.MEASURE),
         Field("tid", T.INT, R.MEASURE),
         Field("connection", T.INT, R.MEASURE, description="connection serial number (*N)"),
-        Field("message", T.STRING, R.MEASURE, True),
+        Field("message", T.STRING, R.MEASURE, True, "as logged, with the request context nginx appends"),
         Field("client", T.STRING, R.MEASURE),
         Field("server", T.STRING, R.MEASURE),
         Field("request", T.STRING, R.MEASURE),
@@ -102,14 +102,27 @@ APACHE_ERROR_PATHS = ("/var/log/apache2/error.log", "/var/log/httpd/error_log", 
 APACHE_ERROR = Source(
     type="apache_error",
     title="Apache error log",
-    collectors=(_file("file", APACHE_ERROR_PATHS, "apache_error"),),
+    collectors=(
+        _file(
+            "file",
+            APACHE_ERROR_PATHS,
+            "apache_error",
+            # Lines without the "[Day Mon DD" prefix continue the entry above: PHP stack traces
+            # ("Stack trace:", "#0 ...") and blank lines, which alone would be dead-lettered as noise.
+            Multiline(
+                start_pattern=r"^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d ",
+                condition_pattern=r"^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d ",
+                mode="halt_before",
+            ),
+        ),
+    ),
     fields=(
         Field("service", T.STRING, R.DIMENSION, True),
         Field("level", T.STRING, R.DIMENSION, True, "emerg..debug, trace1..trace8"),
         Field("module", T.STRING, R.DIMENSION, description="2.4 only: core, ssl, rewrite, ..."),
         Field("pid", T.INT, R.MEASURE),
         Field("tid", T.INT, R.MEASURE),
-        Field("client", T.STRING, R.MEASURE),
+        Field("client", T.STRING, R.MEASURE, description="address as logged: 2.4 appends the port"),
         Field("error_code", T.STRING, R.DIMENSION, description="AHnnnnn code, when present"),
         Field("message", T.STRING, R.MEASURE, True),
         Field("referer", T.STRING, R.MEASURE),
