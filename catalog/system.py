@@ -19,7 +19,8 @@ SYSLOG = Source(
         Field("facility", T.STRING, R.DIMENSION),
         Field("severity", T.STRING, R.DIMENSION),
         Field("hostname", T.STRING, R.DIMENSION, description="host named in the line"),
-        Field("procid", T.INT, R.MEASURE),
+        # Text, not a number: RFC 5424 allows any printable PROCID, and senders use names there too.
+        Field("procid", T.STRING, R.MEASURE, description="process id as written, e.g. 1291"),
         Field("msgid", T.STRING, R.MEASURE),
         Field("structured_data", T.STRING, R.MEASURE, description="RFC 5424 SD as JSON text"),
         Field("message", T.STRING, R.MEASURE, True),
