@@ -5,6 +5,7 @@ from __future__ import annotations
 from catalog.model import Collector, Detection, Field, Multiline, Source
 from catalog.model import FieldType as T
 from catalog.model import Role as R
+from catalog.postgres_prefix import render_program as render_postgres_program
 
 POSTGRES_PATHS = (
     "/var/log/postgresql/postgresql-*.log",  # Debian/Ubuntu
@@ -21,8 +22,14 @@ POSTGRES = Source(
             kind="file",
             options={"include": list(POSTGRES_PATHS)},
             vrl="postgres",
-            # Continuation lines (statement text, vacuum reports) start with a tab.
-            multiline=Multiline(start_pattern=r"^[^\t]", condition_pattern=r"^\t", mode="continue_through"),
+            # The settings' log_line_prefix, when given, turns the default guess into an exact regex.
+            render=render_postgres_program,
+            # Continuation lines (statement text, vacuum reports) start with a tab. A blank line
+            # carries nothing and PostgreSQL never writes one; joining it to the entry above keeps it
+            # from becoming an event of its own.
+            multiline=Multiline(
+                start_pattern=r"^[^\t]", condition_pattern=r"^(\t|\s*$)", mode="continue_through"
+            ),
         ),
     ),
     fields=(
@@ -76,6 +83,12 @@ MYSQL_PATHS = (
     "/var/log/mysql/mysqld.log",
     "/var/lib/mysql/*-slow.log",
 )
+# Lines that close the entry above them: a slow-log '# Time:', an error-log time (8.0 and 5.7 ISO,
+# 5.6 and MariaDB date, 5.5 YYMMDD) or the slow log's file header.
+_MYSQL_NEXT_ENTRY = r"^(# Time: |\d{4}-\d{2}-\d{2}[T ]|\d{6} +\d|[^#\s].*, Version: .*started with:)"
+_MYSQL_ENTRY_START = (
+    r"^(# Time: |# User@Host: |\d{4}-\d{2}-\d{2}[T ]|\d{6} +\d|[^#\s].*, Version: .*started with:)"
+)
 MYSQL = Source(
     type="mysql",
     title="MySQL error log and slow query log",
@@ -85,10 +98,15 @@ MYSQL = Source(
             kind="file",
             options={"include": list(MYSQL_PATHS)},
             vrl="mysql",
-            # A slow-query entry spans '# Time:' / '# User@Host:' / '# Query_time:' / SQL lines.
+            # An error-log entry is a timestamped line plus untimestamped ones (crash reports, 5.5's
+            # InnoDB notes). A slow-log entry starts at '# Time:', or at '# User@Host:' when no group
+            # is open; '# User@Host:' cannot end a group, or it would cut itself off from its
+            # '# Time:' line. So MySQL < 5.7 and MariaDB entries of the same second (written without
+            # '# Time:') arrive joined, and the parser flags them. The slow log's file header
+            # ('/usr/sbin/mysqld, Version: ... started with:' and two more lines) is a group of its own.
             multiline=Multiline(
-                start_pattern=r"^(# Time: |\d{4}-\d{2}-\d{2}[T ]|\d{6} )",
-                condition_pattern=r"^(# Time: |\d{4}-\d{2}-\d{2}[T ]|\d{6} )",
+                start_pattern=_MYSQL_ENTRY_START,
+                condition_pattern=_MYSQL_NEXT_ENTRY,
                 mode="halt_before",
             ),
         ),
