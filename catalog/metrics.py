@@ -47,6 +47,7 @@ def _metrics(kind: str, options: dict[str, Any], dimensions: tuple[str, ...]) ->
         name=kind,
         kind=kind,
         options={"scrape_interval_secs": SCRAPE_INTERVAL_SECS, **options},
+        vrl="metrics",
         metrics=True,
         render=_MetricsProgram(dimensions),
     )

@@ -1,0 +1,44 @@
+"""The catalog is consistent with itself: every entry is complete and every parser compiles."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+import pytest
+
+from catalog import ENVELOPE, SOURCES
+from catalog.model import Role
+from tests.support.vrl import compile_program
+from vector_configs.programs import parse_program
+
+PAIRS = [(s, c) for s in SOURCES.values() for c in s.collectors]
+
+
+@pytest.mark.parametrize(("source", "collector"), PAIRS, ids=[f"{s.type}-{c.name}" for s, c in PAIRS])
+def test_every_parser_compiles_in_the_real_vrl_runtime(source, collector) -> None:  # type: ignore[no-untyped-def]
+    compile_program(parse_program(source, collector, host="h"))
+
+
+@pytest.mark.parametrize("source", SOURCES.values(), ids=list(SOURCES))
+def test_entry_is_complete(source) -> None:  # type: ignore[no-untyped-def]
+    names = [f.name for f in source.columns]
+    assert len(names) == len(set(names)), "a field repeats the envelope or another field"
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", source.type), "type ids are table names"
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", n) for n in names), "field names are column names"
+    assert source.collectors and source.title
+    assert any(f.role is Role.MEASURE for f in source.fields), "a table needs at least one measure"
+
+
+def test_every_vrl_file_is_used_by_a_collector() -> None:
+    files = {p.name.removesuffix(".vrl") for p in resources.files("catalog").joinpath("vrl").iterdir()}
+    used = {c.vrl for _, c in PAIRS if c.vrl}
+    assert files == used
+
+
+def test_envelope_is_the_event_contract() -> None:
+    assert [(f.name, f.type.value, f.required) for f in ENVELOPE] == [
+        ("type", "string", True),
+        ("host", "string", True),
+        ("timestamp", "timestamp", True),
+    ]
