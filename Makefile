@@ -19,7 +19,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/dendro-node init --yes --root tests/fixtures/sample_server --source nginx_access --source host_metrics \
-		--sink http --endpoint http://127.0.0.1:8686 --output .dendro/demo
+		--sink http --endpoint http://127.0.0.1:8686 --output .dendro/demo/vector.toml
 	@echo
 	@cat .dendro/demo/vector.toml
 

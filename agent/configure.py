@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vector_configs.generate import build_config
-from vector_configs.render import to_dict, to_toml, to_yaml
-from vector_configs.settings import DendroSettings, FirehoseSinkSettings, HttpSinkSettings, SourceSettings
-from vector_configs.validate import validate_config
+from vector_configs.render import to_toml, to_yaml
+from vector_configs.settings import DendroSettings
+from vector_configs.validate import ConfigReport, check_generated
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:8686"
 # Keys of the stack outputs `dendro deploy` saves (cdk deploy --outputs-file format).
@@ -46,9 +46,10 @@ def read_stack_outputs(path: Path) -> dict[str, str]:
 
 
 def build_settings(choices: Choices) -> DendroSettings:
+    """Raises ChoiceError for an incomplete choice, SettingsError (one line per field) for a bad one."""
     if not choices.sources:
         raise ChoiceError("no sources chosen; pass --source TYPE (see `dendro configure --help`)")
-    sources = [SourceSettings(type=t) for t in dict.fromkeys(choices.sources)]
+    sink: dict[str, str | None]
     if choices.sink == "firehose":
         stream, region, store = choices.stream, choices.region, choices.store
         if choices.outputs is not None:
@@ -57,15 +58,17 @@ def build_settings(choices: Choices) -> DendroSettings:
             region = region or saved.get(REGION_OUTPUT)
             store = store or saved.get(STORE_OUTPUT)
         if not stream or not region:
-            raise ChoiceError(
-                "--sink firehose needs --stream and --region (or --outputs .dendro/outputs.json)"
-            )
-        sink: FirehoseSinkSettings | HttpSinkSettings = FirehoseSinkSettings(
-            kind="firehose", stream=stream, region=region, role_arn=choices.role_arn, store=store or "iceberg"
-        )
+            raise ChoiceError("--sink firehose needs --stream and --region, or --outputs FILE")
+        sink = {"kind": "firehose", "stream": stream, "region": region, "role_arn": choices.role_arn}
+        sink["store"] = store or "iceberg"
     else:
-        sink = HttpSinkSettings(kind="http", endpoint=choices.endpoint or DEFAULT_ENDPOINT)
-    return DendroSettings(host=choices.host, sources=sources, sink=sink)
+        sink = {"kind": "http", "endpoint": choices.endpoint or DEFAULT_ENDPOINT}
+    document = {
+        "host": choices.host,
+        "sources": [{"type": t} for t in dict.fromkeys(choices.sources)],
+        "sink": {k: v for k, v in sink.items() if v is not None},
+    }
+    return DendroSettings.parse({k: v for k, v in document.items() if v is not None}, where="choices")
 
 
 @dataclass(frozen=True)
@@ -73,24 +76,25 @@ class Written:
     vector_path: Path
     settings_path: Path
     problems: list[str]
+    notes: list[str]
 
 
-def render_vector_config(settings: DendroSettings, fmt: str = "toml") -> tuple[str, list[str]]:
-    """The Vector config text and the problems Vector's schema (and our cross-checks) find in it."""
+def render_vector_config(settings: DendroSettings, fmt: str = "toml") -> tuple[str, ConfigReport]:
+    """The Vector config text and what Vector's schema (and our cross-checks) find in it."""
     config = build_config(settings)
     text = to_yaml(config) if fmt == "yaml" else to_toml(config)
-    return text, validate_config(to_dict(config))
+    return text, check_generated(config)
 
 
 def write_configs(
     settings: DendroSettings, vector_path: Path, settings_path: Path, fmt: str = "toml"
 ) -> Written:
-    text, problems = render_vector_config(settings, fmt)
-    if problems:
+    text, report = render_vector_config(settings, fmt)
+    if report.problems:
         # An invalid config is never written over a working one.
-        return Written(vector_path, settings_path, problems)
+        return Written(vector_path, settings_path, report.problems, report.notes)
     vector_path.parent.mkdir(parents=True, exist_ok=True)
     settings_path.parent.mkdir(parents=True, exist_ok=True)
     vector_path.write_text(text)
     settings.dump(settings_path)
-    return Written(vector_path, settings_path, [])
+    return Written(vector_path, settings_path, [], report.notes)

@@ -15,12 +15,3 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def warn(message: str) -> None:
     typer.secho(f"Warning: {message}", err=True, fg=typer.colors.YELLOW)
-
-
-def pydantic_problems(error: Exception) -> list[str]:
-    """pydantic's ValidationError as one line per field, naming it the way dendro.toml spells it."""
-    lines = []
-    for item in getattr(error, "errors", lambda: [])():
-        where = ".".join(str(part) for part in item.get("loc", ()) if not str(part).startswith("function-"))
-        lines.append(f"{where or 'settings'}: {item.get('msg', 'invalid')}")
-    return lines or [str(error)]

@@ -82,8 +82,8 @@ def validate(path: Annotated[Path, typer.Argument(help="Vector config file (TOML
 
     Example: dendro-node validate /etc/vector/vector.toml
     """
-    from cli.console import fail
-    from vector_configs.validate import load_config_file, validate_config
+    from cli.console import fail, warn
+    from vector_configs.validate import check_config, load_config_file
 
     try:
         document = load_config_file(path)
@@ -91,9 +91,11 @@ def validate(path: Annotated[Path, typer.Argument(help="Vector config file (TOML
         fail(f"cannot read {path}: {exc.strerror}")
     except ValueError as exc:
         fail(f"{path} is not a readable config: {exc}")
-    problems = validate_config(document)
-    for line in problems:
+    report = check_config(document)
+    for note in report.notes:
+        warn(note)
+    for line in report.problems:
         typer.echo(line, err=True)
-    if problems:
+    if report.problems:
         raise typer.Exit(1)
     typer.echo(f"{path}: valid")

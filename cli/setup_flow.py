@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cli.console import fail, pydantic_problems
+from cli.console import fail, warn
 
 if TYPE_CHECKING:
     from agent.configure import Choices, Written
@@ -37,19 +37,17 @@ def detect_and_choose(choices: Choices, *, yes: bool, root: Path) -> Choices:
 
 
 def build_and_write(choices: Choices, vector_path: Path, settings_path: Path, fmt: str) -> Written:
-    from pydantic import ValidationError
-
     from agent.configure import ChoiceError, build_settings, write_configs
-    from catalog import UnknownSourceError
+    from vector_configs.settings import SettingsError
 
     try:
         settings = build_settings(choices)
-    except (ChoiceError, UnknownSourceError) as exc:
+    except ChoiceError as exc:
         fail(str(exc))
-    except ValidationError as exc:
-        for line in pydantic_problems(exc)[1:]:
+    except SettingsError as exc:
+        for line in exc.problems[1:]:
             typer.secho(f"Error: {line}", err=True, fg=typer.colors.RED)
-        fail(pydantic_problems(exc)[0])
+        fail(exc.problems[0])
     try:
         written = write_configs(settings, vector_path, settings_path, fmt)
     except OSError as exc:
@@ -58,5 +56,7 @@ def build_and_write(choices: Choices, vector_path: Path, settings_path: Path, fm
         for line in written.problems:
             typer.secho(f"  {line}", err=True)
         fail(f"the generated Vector config is invalid ({len(written.problems)} problems); nothing written")
+    for note in written.notes:
+        warn(note)
     typer.echo(f"Wrote {written.vector_path} and {written.settings_path} ({', '.join(choices.sources)})")
     return written
