@@ -65,6 +65,9 @@ def init(
     choices = detect_and_choose(choices, yes=yes, root=root)
     fmt = "yaml" if output.suffix in (".yaml", ".yml") else "toml"
     build_and_write(choices, output, output.with_name("dendro.toml"), fmt)
+    if choices.sink == "http":
+        # The config reads the collector's token from the environment so it is never written to disk.
+        typer.echo("Vector needs DENDRO_TOKEN set: the collector's --token (any value if it has none).")
     if systemd:
         dropin = root / SYSTEMD_DROPIN
         dropin.parent.mkdir(parents=True, exist_ok=True)
