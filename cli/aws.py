@@ -45,11 +45,14 @@ def _context(
     stack_name: str,
 ) -> dict[str, str]:
     """CDK context for app.py, validated here first so that a typo fails before Node starts."""
-    from dendro_stack.names import DEFAULT_STORE
+    from dendro_stack.names import BUILT_STORES, DEFAULT_STORE
     from dendro_stack.props import DendroConfigError, DendroProps
 
     flags = {"dendro:store": "--store", "dendro:sources": "--source", "dendro:alertEmails": "--alert-email"}
     chosen = store.value if store else DEFAULT_STORE
+    if chosen not in BUILT_STORES:
+        built = " or ".join(BUILT_STORES)
+        fail(f"--store {chosen} is not available in this version yet; use --store {built}")
     try:
         DendroProps(
             store=chosen,

@@ -13,7 +13,7 @@ from cli import options as o
 def configure(
     yes: o.Yes = False,
     source: o.Sources = None,
-    sink: o.Sink = None,
+    sink: o.Sink = o.SinkKind.http,
     endpoint: o.Endpoint = None,
     stream: o.Stream = None,
     region: o.Region = None,
@@ -39,17 +39,8 @@ def configure(
     from agent.configure import Choices
     from cli.setup_flow import build_and_write, detect_and_choose
 
-    choices = Choices(
-        sources=list(source or []),
-        sink=(sink or o.SinkKind.http).value,
-        endpoint=endpoint,
-        stream=stream,
-        region=region,
-        role_arn=role_arn,
-        store=store.value if store else None,
-        host=host,
-        outputs=Path(outputs) if outputs else None,
-    )
+    # StrEnum members are plain strings to Choices.
+    choices = Choices(list(source or []), sink, endpoint, stream, region, role_arn, store, host, outputs)
     choices = detect_and_choose(choices, yes=yes, root=root)
     vector_file = output / f"vector.{fmt.value}"
     build_and_write(choices, vector_file, output / "dendro.toml", fmt.value)

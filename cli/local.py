@@ -68,7 +68,13 @@ def up(
 
         dendro configure --sink http --endpoint http://THIS_HOST:8686
     """
-    from local_pipeline.collector import Collector, CollectorConfig, InsecureBindError, serve_until_signal
+    from local_pipeline.collector import (
+        Collector,
+        CollectorConfig,
+        InsecureBindError,
+        serve_until_signal,
+        tune_gc,
+    )
     from local_pipeline.schema import SchemaConflictError
     from local_pipeline.store import StoreError, default_db_path
 
@@ -104,6 +110,7 @@ def up(
         for example in QUERY_EXAMPLES:
             typer.echo(f"  {example}")
     typer.echo("Stop with Ctrl-C.")
+    tune_gc()
     reporter = _Reporter(collector.writer.totals)
     reporter.start()
     try:

@@ -26,7 +26,7 @@ SYSTEMD_DROPIN = Path("etc/systemd/system/vector.service.d/dendro.conf")
 def init(
     yes: o.Yes = False,
     source: o.Sources = None,
-    sink: o.Sink = None,
+    sink: o.Sink = o.SinkKind.http,
     endpoint: o.Endpoint = None,
     stream: o.Stream = None,
     region: o.Region = None,
@@ -51,17 +51,8 @@ def init(
     from agent.configure import Choices
     from cli.setup_flow import build_and_write, detect_and_choose
 
-    choices = Choices(
-        sources=list(source or []),
-        sink=(sink or o.SinkKind.http).value,
-        endpoint=endpoint,
-        stream=stream,
-        region=region,
-        role_arn=role_arn,
-        store=store.value if store else None,
-        host=host,
-        outputs=Path(outputs) if outputs else None,
-    )
+    # StrEnum members are plain strings to Choices.
+    choices = Choices(list(source or []), sink, endpoint, stream, region, role_arn, store, host, outputs)
     choices = detect_and_choose(choices, yes=yes, root=root)
     fmt = "yaml" if output.suffix in (".yaml", ".yml") else "toml"
     build_and_write(choices, output, output.with_name("dendro.toml"), fmt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -32,7 +33,7 @@ Sources = Annotated[
         "--source", "-s", help="Catalog source to collect; repeat for several. Default: detected ones."
     ),
 ]
-Sink = Annotated[SinkKind | None, typer.Option(help="Where Vector sends events: the local collector or AWS.")]
+Sink = Annotated[SinkKind, typer.Option(help="Where Vector sends events: the local collector or AWS.")]
 Endpoint = Annotated[
     str | None, typer.Option(help="Collector URL for --sink http, e.g. http://127.0.0.1:8686.")
 ]
@@ -44,7 +45,7 @@ StoreOpt = Annotated[
     typer.Option("--store", help="The pipeline's store; timestream packs events into fewer billed records."),
 ]
 Outputs = Annotated[
-    str | None,
+    Path | None,
     typer.Option(
         help="Stack outputs saved by `dendro deploy` (.dendro/outputs.json) to read stream and region from."
     ),
