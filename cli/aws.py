@@ -15,6 +15,16 @@ import typer
 from cli import options as o
 from cli.console import fail, warn
 
+StoreOpt = Annotated[
+    o.Store | None,
+    typer.Option("--store", help="Where rows are stored: timestream (accounts that have it) or iceberg."),
+]
+Sources = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source", "-s", help="Catalog source that gets a table; repeat for several. Default: all."
+    ),
+]
 AlertEmails = Annotated[
     list[str] | None,
     typer.Option(
@@ -106,7 +116,7 @@ def _run_cdk(verb: str, *args: str, context: dict[str, str], region: str | None,
 
 
 def synth(
-    store: o.StoreOpt = None,
+    store: StoreOpt = None,
     out: Annotated[Path, typer.Option("--out", help="Directory for the CloudFormation templates.")] = Path(
         "cdk.out"
     ),
@@ -114,7 +124,7 @@ def synth(
         bool,
         typer.Option("--bundle/--no-bundle", help="Build the Lambda bundle (pip); --no-bundle is faster."),
     ] = True,
-    source: o.Sources = None,
+    source: Sources = None,
     alert_email: AlertEmails = None,
     nag: Annotated[
         bool, typer.Option("--nag", help="Also run cdk-nag's AwsSolutions rules (dev install).")
@@ -141,11 +151,11 @@ def synth(
 
 
 def deploy(
-    store: o.StoreOpt = None,
+    store: StoreOpt = None,
     alert_email: AlertEmails = None,
     region: o.Region = None,
     profile: Profile = None,
-    source: o.Sources = None,
+    source: Sources = None,
     keep_data: KeepData = False,
     agent_role: AgentRole = False,
     yes: ConfirmYes = False,
@@ -178,11 +188,11 @@ def deploy(
 
 
 def diff(
-    store: o.StoreOpt = None,
+    store: StoreOpt = None,
     alert_email: AlertEmails = None,
     region: o.Region = None,
     profile: Profile = None,
-    source: o.Sources = None,
+    source: Sources = None,
     keep_data: KeepData = False,
     agent_role: AgentRole = False,
     stack_name: StackName = "Dendro",

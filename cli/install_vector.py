@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
-import urllib.request
 from pathlib import Path
 from typing import Annotated
 
@@ -49,6 +48,8 @@ def install_vector(
 
 
 def _download(url: str) -> Path:
+    import urllib.request
+
     target = Path(tempfile.mkdtemp(prefix="dendro-")) / "install.sh"
     try:
         with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - fixed https URL

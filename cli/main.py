@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import typer
 
+from cli import local
+from cli.aws import deploy, diff, status, synth, teardown
 from cli.configure import configure
 from cli.install_vector import install_vector
+from cli.query import query
 
 app = typer.Typer(
     name="dendro",
@@ -17,3 +20,10 @@ app = typer.Typer(
 )
 app.command()(configure)
 app.command("install-vector")(install_vector)
+app.add_typer(local.app, name="local")
+app.command()(query)
+app.command()(synth)
+app.command()(deploy)
+app.command()(diff)
+app.command()(teardown)
+app.command()(status)

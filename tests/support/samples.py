@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from catalog.model import Multiline
+# Vector's multiline replay lives in the package: `dendro local import` runs the same code.
+from local_pipeline.replay import join_multiline
+
+__all__ = ["SAMPLES", "join_multiline", "jsonable", "read_lines", "sample_files"]
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = Path(os.environ.get("DENDRO_SAMPLES", REPO.parent / "shared" / "samples"))
@@ -28,51 +29,6 @@ def read_lines(path: Path) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return lines
-
-
-def join_multiline(lines: list[str], rule: Multiline | None) -> Iterator[str]:
-    """Group lines the way Vector's file source `multiline` block does (its line_agg modes)."""
-    if rule is None:
-        yield from lines
-        return
-    start = re.compile(rule.start_pattern)
-    condition = re.compile(rule.condition_pattern)
-    group: list[str] = []
-    for line in lines:
-        if group:
-            matches = condition.search(line) is not None
-            if rule.mode == "continue_through":
-                if matches:
-                    group.append(line)
-                    continue
-            elif rule.mode == "halt_before":
-                if not matches:
-                    group.append(line)
-                    continue
-            elif rule.mode == "continue_past":
-                group.append(line)
-                if matches:
-                    continue
-                yield "\n".join(group)
-                group = []
-                continue
-            elif rule.mode == "halt_with":
-                group.append(line)
-                if not matches:
-                    continue
-                yield "\n".join(group)
-                group = []
-                continue
-            else:
-                raise ValueError(f"unknown multiline mode {rule.mode!r}")
-            yield "\n".join(group)
-            group = []
-        if start.search(line):
-            group = [line]
-        else:
-            yield line
-    if group:
-        yield "\n".join(group)
 
 
 def jsonable(value: Any) -> Any:

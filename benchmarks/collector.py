@@ -1,0 +1,125 @@
+"""Throughput of the local collector: records over loopback HTTP into DuckDB.
+
+    python benchmarks/collector.py [--records 1000000] [--clients 4] [--batch 2000]
+
+Starts `dendro local up` as a subprocess on a free port with a fresh store, then posts from
+`--clients` threads at once, as Vector's http sink does: gzip NDJSON batches of nginx_access events
+(made by running the sample access logs through the catalog's VRL program), each batch acknowledged
+only once committed. Bodies are prepared before the clock starts, so the figure is the collector's.
+The run ends by checking the store holds exactly the records sent.
+
+Last line: records_per_s=N peak_rss_mb=M  (M is the collector process's peak resident memory)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from catalog import SOURCES  # noqa: E402
+from local_pipeline.client import CollectorClient  # noqa: E402
+from local_pipeline.query import query_store  # noqa: E402
+from local_pipeline.replay import read_events  # noqa: E402
+from local_pipeline.vrl import compile_program  # noqa: E402
+from vector_configs.programs import parse_program  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO.parent / "shared" / "samples" / "nginx_access"
+TEMPLATE_HOST = "bench-host-0000000"
+
+
+def make_bodies(records: int, batch: int) -> list[bytes]:
+    """gzip NDJSON bodies; every batch carries its own host name, so no two bodies are alike."""
+    source = SOURCES["nginx_access"]
+    program = compile_program(parse_program(source, host=TEMPLATE_HOST))
+    lines: list[bytes] = []
+    for path in sorted(SAMPLES.glob("*.log")):
+        for event in read_events(path.read_bytes(), source.default_collector.multiline):
+            lines.append(orjson.dumps(program.remap({"message": event.text})))
+    template = b"\n".join((lines * (batch // len(lines) + 1))[:batch]) + b"\n"
+    bodies = []
+    for number in range(records // batch):
+        body = template.replace(TEMPLATE_HOST.encode(), f"bench-host-{number:07d}".encode())
+        bodies.append(gzip.compress(body, compresslevel=1))
+    return bodies
+
+
+def start_collector(db: Path) -> tuple[subprocess.Popen[str], str]:
+    command = [sys.executable, "-m", "cli.local", "up", "--port", "0", "--db", str(db)]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("Dendro collector listening on "):
+            threading.Thread(target=process.stdout.read, daemon=True).start()  # keep the pipe drained
+            return process, line.split()[-1]
+    raise RuntimeError(f"the collector did not start (exit code {process.wait()})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=2_000)
+    args = parser.parse_args()
+
+    bodies = make_bodies(args.records, args.batch)
+    sent = len(bodies) * args.batch
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "bench.duckdb"
+        process, url = start_collector(db)
+        try:
+            errors: list[BaseException] = []
+
+            def client(share: list[bytes]) -> None:
+                sender = CollectorClient(url)
+                try:
+                    for body in share:
+                        sender.send(body, compress=False)
+                except BaseException as error:  # reported after the run
+                    errors.append(error)
+                finally:
+                    sender.close()
+
+            threads = [
+                threading.Thread(target=client, args=(bodies[k :: args.clients],))
+                for k in range(args.clients)
+            ]
+            start = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - start
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=120)
+        if errors:
+            raise SystemExit(f"a client failed: {errors[0]}")
+        stored = query_store(db, "SELECT count(*) FROM nginx_access").rows[0][0]
+        assert stored == sent, f"sent {sent} records, the store holds {stored}"
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_mb = usage.ru_maxrss / 1024  # KiB on Linux
+    print(
+        f"{sent:,} records in {len(bodies)} batches from {args.clients} clients in {elapsed:.1f} s; "
+        f"store checked; collector CPU {usage.ru_utime + usage.ru_stime:.1f} s on {os.cpu_count()} CPUs"
+    )
+    print(f"records_per_s={sent / elapsed:.0f} peak_rss_mb={peak_mb:.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""Names of the environment variables the stack sets on the ingest Lambda and the Lambda reads.
+
+One module for both sides (as in Powertools' `shared/constants.py`), so a rename cannot leave the stack
+setting a variable the Lambda no longer reads.
+"""
+
+from __future__ import annotations
+
+STORE = "DENDRO_STORE"  # "timestream" (the iceberg store uses the Firehose transform path instead)
+DATABASE = "DENDRO_DATABASE"  # Timestream database name
+SOURCES = "DENDRO_SOURCES"  # comma-separated catalog types that have a table; others are rejected
+ERRORS_BUCKET = "DENDRO_ERRORS_BUCKET"
+ERRORS_PREFIX = "DENDRO_ERRORS_PREFIX"
+METRICS_NAMESPACE = "DENDRO_METRICS_NAMESPACE"
+WRITE_CONCURRENCY = "DENDRO_WRITE_CONCURRENCY"  # WriteRecords calls in flight per invocation
+WRITE_MAX_ATTEMPTS = "DENDRO_WRITE_MAX_ATTEMPTS"  # per batch, on throttling and 5xx
+
+ALL = (STORE, DATABASE, SOURCES, ERRORS_BUCKET, ERRORS_PREFIX, METRICS_NAMESPACE)

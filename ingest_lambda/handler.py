@@ -1,0 +1,39 @@
+"""The ingest Lambda's entry point: S3 object-created events on the staging prefix.
+
+Thin on purpose: configuration and clients are built once per cold start, the work is in
+`staged_ingest`. boto3 is imported on first use, not at import, so that loading the module stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ingest_lambda.env import load_env
+from ingest_lambda.staged_ingest import Runtime, build_runtime, ingest_event
+
+_RUNTIME: Runtime | None = None
+
+
+def runtime() -> Runtime:
+    global _RUNTIME
+    if _RUNTIME is None:
+        import boto3
+        from botocore.config import Config
+
+        # Our own backoff (timestream.TimestreamWriter) decides retries, so the SDK's is off for
+        # Timestream; S3 keeps the SDK's standard retries.
+        timestream_config = Config(
+            retries={"mode": "standard", "total_max_attempts": 1}, max_pool_connections=50
+        )
+        env = load_env(os.environ)
+        _RUNTIME = build_runtime(
+            env,
+            s3=boto3.client("s3", config=Config(retries={"mode": "standard"})),
+            timestream=boto3.client("timestream-write", config=timestream_config),
+        )
+    return _RUNTIME
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return ingest_event(event, runtime())

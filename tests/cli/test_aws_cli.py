@@ -1,0 +1,377 @@
+"""`dendro deploy | diff | teardown | status` (and synth's checks): what the user sees.
+
+AWS is never called: credentials come from an empty environment (missing) or from a session whose
+real boto3 clients are wrapped in botocore's Stubber (request shapes checked against the service
+models). The CDK CLI is replaced by a recorder, except in tests/dendro_stack/test_cdk_synth.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from typer.testing import CliRunner
+
+from dendro_stack import cdk_cli, preflight
+from tests.cli.aws_app import aws_app
+
+ACCOUNT, REGION = "123456789012", "eu-west-1"
+
+
+def invoke(*args: str, input: str | None = None) -> Any:
+    return CliRunner().invoke(aws_app(), list(args), input=input)
+
+
+def error_lines(result: Any) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+
+
+@pytest.fixture
+def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Puts a `node` that reports the given version first on PATH."""
+
+    def install(version: str | None) -> None:
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir(exist_ok=True)
+        if version is not None:
+            script = bin_dir / "node"
+            script.write_text(f"#!/bin/sh\necho {version}\n")
+            script.chmod(0o755)
+            monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+        else:
+            (bin_dir / "node").unlink(missing_ok=True)
+            monkeypatch.setenv("PATH", str(bin_dir))
+
+    install("v22.12.0")
+    return install
+
+
+@dataclass
+class Recorder:
+    calls: list[tuple[list[str], dict[str, str]]] = field(default_factory=list)
+    exit_code: int = 0
+
+    def __call__(self, command: list[str], *, env: dict[str, str], **_: Any) -> int:
+        self.calls.append((list(command), dict(env)))
+        return self.exit_code
+
+
+@pytest.fixture
+def cdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
+    recorder = Recorder()
+    monkeypatch.setattr(cdk_cli, "run", recorder)
+    # A clean clone before `npm ci` has no node_modules; these tests do not need the real CLI.
+    monkeypatch.setattr(cdk_cli, "cdk_binary", lambda root=None: tmp_path / "node_modules/.bin/cdk")
+    monkeypatch.chdir(tmp_path)
+    return recorder
+
+
+class StubbedSession:
+    """A boto3 session with credentials whose clients answer from Stubber queues."""
+
+    def __init__(self, region: str = REGION) -> None:
+        self.region_name = region
+        self.stubs: dict[str, Stubber] = {}
+        self.clients: dict[str, Any] = {}
+
+    def get_credentials(self) -> object:
+        return object()
+
+    def stub(self, service: str) -> Stubber:
+        if service not in self.stubs:
+            client = boto3.client(
+                service,
+                region_name=self.region_name,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )
+            self.clients[service], self.stubs[service] = client, Stubber(client)
+            self.stubs[service].activate()
+        return self.stubs[service]
+
+    def client(self, service: str) -> Any:
+        self.stub(service)
+        return self.clients[service]
+
+    def assert_done(self) -> None:
+        for stub in self.stubs.values():
+            stub.assert_no_pending_responses()
+
+
+@pytest.fixture
+def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[StubbedSession]:
+    fake = StubbedSession()
+    monkeypatch.setattr(preflight, "session_factory", lambda profile, region: fake)
+    fake.stub("sts").add_response(
+        "get_caller_identity",
+        {"UserId": "AIDAEXAMPLE", "Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/ops"},
+    )
+    yield fake
+
+
+def bootstrapped(session: StubbedSession) -> None:
+    session.stub("ssm").add_response(
+        "get_parameter",
+        {"Parameter": {"Name": preflight.BOOTSTRAP_PARAMETER, "Type": "String", "Value": "30"}},
+        {"Name": preflight.BOOTSTRAP_PARAMETER},
+    )
+
+
+# --- what to run when something is missing ---------------------------------------------------------
+
+
+def test_missing_credentials_is_one_line_saying_what_to_run(
+    node: Any, cdk: Recorder, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Given an environment where boto3 finds no credentials anywhere
+    for name in [n for n in os.environ if n.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+    result = invoke("deploy", "--region", REGION)
+
+    assert result.exit_code == 1
+    assert error_lines(result) == [
+        "Error: no AWS credentials found: run `aws configure` (or `aws sso login`), or pass --profile"
+    ]
+    assert cdk.calls == []
+
+
+def test_a_region_never_bootstrapped_names_the_bootstrap_command(
+    node: Any, cdk: Recorder, session: StubbedSession
+) -> None:
+    session.stub("ssm").add_client_error(
+        "get_parameter", service_error_code="ParameterNotFound", http_status_code=400
+    )
+
+    result = invoke("deploy", "--region", REGION)
+
+    assert result.exit_code == 1
+    [line] = error_lines(result)
+    assert f"region {REGION} of account {ACCOUNT} was never bootstrapped for CDK" in line
+    assert line.endswith(f"bootstrap aws://{ACCOUNT}/{REGION}`")
+    assert cdk.calls == []
+    session.assert_done()
+
+
+def test_node_too_old_stops_before_anything_else(node: Any, cdk: Recorder) -> None:
+    node("v18.20.4")
+    result = invoke("deploy", "--region", REGION)
+    assert result.exit_code == 1
+    [line] = error_lines(result)
+    assert line.startswith("Error: Node.js v18.20.4 is too old for the CDK CLI: install Node.js 22 or newer")
+    assert line.endswith("then run `npm ci` in " + str(cdk_cli.ROOT))
+
+
+def test_no_node_at_all(node: Any, cdk: Recorder) -> None:
+    node(None)
+    result = invoke("synth")
+    assert error_lines(result) == [
+        f"Error: node not found: install Node.js 22 or newer, then run `npm ci` in {cdk_cli.ROOT}"
+    ]
+
+
+def test_node_20_works_with_a_clear_warning(node: Any, cdk: Recorder, session: StubbedSession) -> None:
+    node("v20.11.1")
+    bootstrapped(session)
+    result = invoke("deploy", "--region", REGION, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "Warning: Node.js v20.11.1 is past end-of-life; CDK still runs on it" in result.stderr
+    assert len(cdk.calls) == 1
+
+
+def test_node_22_needs_no_warning(node: Any, cdk: Recorder) -> None:
+    result = invoke("synth", "--no-bundle")
+    assert result.exit_code == 0, result.output
+    assert "Warning" not in result.stderr
+
+
+def test_a_bad_flag_value_names_the_flag(node: Any, cdk: Recorder) -> None:
+    result = invoke("deploy", "--alert-email", "ops-at-example.org")
+    assert error_lines(result) == ["Error: --alert-email: 'ops-at-example.org' is not an email address"]
+    result = invoke("synth", "--source", "nginx_acess")
+    assert error_lines(result)[0].startswith("Error: --source: unknown source 'nginx_acess'; choose from")
+    result = invoke("synth", "--store", "iceberg")
+    assert error_lines(result) == [
+        "Error: --store iceberg is not available in this version yet; use --store timestream"
+    ]
+    assert cdk.calls == []
+
+
+# --- what is passed to CDK ---------------------------------------------------------------------------
+
+
+def test_deploy_hands_the_options_to_cdk_and_saves_the_outputs(
+    node: Any, cdk: Recorder, session: StubbedSession, tmp_path: Path
+) -> None:
+    bootstrapped(session)
+
+    result = invoke(
+        *("deploy", "--store", "timestream", "--region", REGION, "--profile", "ops", "--keep-data", "--yes"),
+        *("--alert-email", "a@example.org", "--alert-email", "b@example.org"),
+        *("--source", "nginx_access", "--source", "syslog"),
+    )
+
+    assert result.exit_code == 0, result.output
+    [(command, env)] = cdk.calls
+    assert command[1:3] == ["deploy", "Dendro"]
+    outputs = tmp_path / ".dendro" / "outputs.json"
+    assert command[command.index("--outputs-file") + 1] == str(outputs)
+    assert command[command.index("--require-approval") + 1] == "never"
+    context = [command[i + 1] for i, arg in enumerate(command) if arg == "--context"]
+    assert context == [
+        "dendro:stackName=Dendro",
+        "dendro:store=timestream",
+        "dendro:sources=nginx_access,syslog",
+        "dendro:alertEmails=a@example.org,b@example.org",
+        "dendro:keepData=true",
+    ]
+    assert (env["AWS_REGION"], env["AWS_PROFILE"]) == (REGION, "ops")
+    assert "Next: dendro configure --sink firehose --outputs .dendro/outputs.json" in result.stdout
+    session.assert_done()
+
+
+def test_without_yes_cdk_asks_its_own_approval_for_security_changes(
+    node: Any, cdk: Recorder, session: StubbedSession
+) -> None:
+    bootstrapped(session)
+    invoke("deploy", "--region", REGION)
+    [(command, _)] = cdk.calls
+    assert "--require-approval" not in command
+    assert command[command.index("--progress") + 1] == "events"
+
+
+def test_a_failed_cdk_deploy_exits_non_zero(node: Any, cdk: Recorder, session: StubbedSession) -> None:
+    bootstrapped(session)
+    cdk.exit_code = 1
+    result = invoke("deploy", "--region", REGION)
+    assert result.exit_code == 1
+    assert error_lines(result) == ["Error: cdk deploy failed (exit 1); the reason is printed above"]
+
+
+def test_synth_needs_no_aws_and_passes_out_and_no_bundle(node: Any, cdk: Recorder, tmp_path: Path) -> None:
+    result = invoke("synth", "--out", "build/cdk", "--no-bundle", "--nag")
+    assert result.exit_code == 0, result.output
+    [(command, env)] = cdk.calls
+    assert command[command.index("--output") + 1] == str(tmp_path / "build" / "cdk")
+    assert {"dendro:bundle=false", "dendro:nag=true"} <= set(command)
+    assert "AWS_PROFILE" not in env or env["AWS_PROFILE"] == os.environ.get("AWS_PROFILE")
+
+
+def test_diff_passes_cdks_exit_code_through(node: Any, cdk: Recorder, session: StubbedSession) -> None:
+    cdk.exit_code = 1
+    result = invoke("diff", "--region", REGION)
+    assert result.exit_code == 1
+    assert cdk.calls[0][0][1:3] == ["diff", "Dendro"]
+
+
+# --- teardown asks first -----------------------------------------------------------------------------
+
+
+def test_teardown_asks_first_and_a_no_deletes_nothing(
+    node: Any, cdk: Recorder, session: StubbedSession
+) -> None:
+    result = invoke("teardown", "--region", REGION, input="n\n")
+    assert "Delete stack Dendro in eu-west-1" in result.stdout
+    assert result.exit_code == 1
+    assert error_lines(result) == ["Error: teardown cancelled; nothing was deleted"]
+    assert cdk.calls == []
+
+
+def test_teardown_after_a_yes_destroys_the_stack(node: Any, cdk: Recorder, session: StubbedSession) -> None:
+    result = invoke("teardown", "--region", REGION, input="y\n")
+    assert result.exit_code == 0, result.output
+    [(command, _)] = cdk.calls
+    assert command[1:4] == ["destroy", "Dendro", "--force"]
+
+
+def test_teardown_yes_skips_the_question_for_ci(node: Any, cdk: Recorder, session: StubbedSession) -> None:
+    result = invoke("teardown", "--region", REGION, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "Delete stack" not in result.stdout
+    assert "Stack Dendro deleted from eu-west-1." in result.stdout
+
+
+# --- status ------------------------------------------------------------------------------------------
+
+
+def _describe_stack(session: StubbedSession) -> None:
+    outputs = {"Store": "timestream", "DatabaseName": "Dendro", "TableNames": "nginx_access,syslog"}
+    session.stub("cloudformation").add_response(
+        "describe_stacks",
+        {
+            "Stacks": [
+                {
+                    "StackName": "Dendro",
+                    "CreationTime": datetime.datetime(2026, 11, 27, tzinfo=datetime.UTC),
+                    "StackStatus": "UPDATE_COMPLETE",
+                    "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
+                }
+            ]
+        },
+        {"StackName": "Dendro"},
+    )
+
+
+def _query_page(rows: list[str], token: str | None = None) -> dict[str, Any]:
+    page: dict[str, Any] = {
+        "QueryId": "q-1",
+        "Rows": [{"Data": [{"ScalarValue": value}]} for value in rows],
+        "ColumnInfo": [{"Name": "last_write", "Type": {"ScalarType": "TIMESTAMP"}}],
+    }
+    if token:
+        page["NextToken"] = token
+    return page
+
+
+def test_status_shows_the_stack_each_tables_last_write_and_firing_alarms(session: StubbedSession) -> None:
+    _describe_stack(session)
+    query = session.stub("timestream-query")
+    # The first page may carry only a NextToken: status must follow it.
+    nginx = 'SELECT max(time) AS last_write FROM "Dendro"."nginx_access"'
+    query.add_response("query", _query_page([], token="t-1"), {"QueryString": nginx})
+    query.add_response(
+        "query", _query_page(["2026-11-27 03:04:05.000000000"]), {"QueryString": nginx, "NextToken": "t-1"}
+    )
+    query.add_response(
+        "query", _query_page([]), {"QueryString": 'SELECT max(time) AS last_write FROM "Dendro"."syslog"'}
+    )
+    alarm = {"StateValue": "ALARM", "AlarmName": "Dendro-AlertsNginxErrorRateDC587D4A-1A2B3C4D5E6F"}
+    ok = {"StateValue": "OK", "AlarmName": "Dendro-AlertsIngestErrors7F34E436-6F5E4D3C2B1A"}
+    session.stub("cloudwatch").add_response(
+        "describe_alarms", {"MetricAlarms": [alarm, ok]}, {"AlarmNamePrefix": "Dendro-"}
+    )
+
+    result = invoke("status", "--region", REGION)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "Stack Dendro (eu-west-1): UPDATE_COMPLETE",
+        "  table nginx_access: last write 2026-11-27 03:04:05.000000000",
+        "  table syslog: last write no data yet",
+        "Alarms: 2, in ALARM: 1",
+        "  ALARM Dendro-AlertsNginxErrorRateDC587D4A-1A2B3C4D5E6F",
+    ]
+    session.assert_done()
+
+
+def test_status_of_a_stack_never_deployed_says_to_deploy(session: StubbedSession) -> None:
+    session.stub("cloudformation").add_client_error(
+        "describe_stacks",
+        service_error_code="ValidationError",
+        service_message="Stack with id Dendro does not exist",
+        http_status_code=400,
+    )
+    result = invoke("status", "--region", REGION)
+    assert error_lines(result) == [
+        "Error: stack Dendro does not exist in eu-west-1: run `dendro deploy` (or pass --region)"
+    ]

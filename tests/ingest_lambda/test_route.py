@@ -1,0 +1,98 @@
+"""The whole pure core: a payload in, rows per table and rejects out, every record accounted for."""
+
+from __future__ import annotations
+
+import gzip
+from typing import Any
+
+import orjson
+import pytest
+
+from ingest_lambda.decode import MAX_RECORD_BYTES
+from ingest_lambda.route import Router, ingest
+from tests.events import load_event
+
+
+def line(event: dict[str, Any]) -> bytes:
+    return orjson.dumps(event)
+
+
+def mixed_batch() -> tuple[bytes, dict[str, str]]:
+    """Good records around one of each kind of bad record; returns the body and, per bad record's
+    marker, the reason it must be rejected with."""
+    good = load_event("nginx_access_event")
+    metric = load_event("host_metrics_event")
+    bad = {
+        "not json": (b"this is not json", "invalid_json"),
+        "unknown type": (line({**good, "type": "nginx_acess"}), "unknown_type"),
+        "missing host": (line({k: v for k, v in good.items() if k != "host"}), "missing_field"),
+        "wrong type": (line({**good, "status": "two hundred"}), "bad_type"),
+        "bad timestamp": (line({**good, "timestamp": "yesterday"}), "bad_timestamp"),
+        "2 MB record": (line({**good, "user_agent": "x" * 2_000_000}), "oversize"),
+    }
+    lines = [line(good), line(metric)]
+    for raw, _ in bad.values():
+        lines += [raw, line(good)]
+    return b"\n".join(lines) + b"\n", {name: reason for name, (_, reason) in bad.items()}
+
+
+def test_a_mixed_batch_keeps_every_good_record_and_rejects_each_bad_one_with_its_reason() -> None:
+    body, expected = mixed_batch()
+
+    batch = Router().ingest(gzip.compress(body))
+
+    assert {t: len(rows) for t, rows in batch.rows.items()} == {"nginx_access": 7, "host_metrics": 1}
+    assert [r.reason for r in batch.rejects] == list(expected.values())
+    assert batch.records == 8 + len(expected) == batch.stored + batch.rejected
+    oversize = batch.rejects[-1]
+    assert len(oversize.raw) > MAX_RECORD_BYTES  # the raw bytes travel whole to the dead-letter place
+    assert batch.rejects[0].raw == b"this is not json"
+    assert batch.rejects[3].type == "nginx_access"  # known for rejects that got as far as validation
+
+
+def test_counts() -> None:
+    body, expected = mixed_batch()
+
+    counts = ingest(body).counts()
+
+    assert counts["records"] == counts["stored"] + counts["rejected"] == 14
+    assert counts["tables"] == {"host_metrics": 1, "nginx_access": 7}
+    assert sum(counts["reasons"].values()) == len(expected)
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        (b"42", "not_object"),
+        (b'"text"', "not_object"),
+        (b'{"host": "a"}', "missing_field"),
+        (b'{"type": ["nginx_access"]}', "unknown_type"),
+        (b'{"type": {"a": 1}}', "unknown_type"),
+    ],
+)
+def test_records_that_cannot_be_routed(record: bytes, reason: str) -> None:
+    [reject] = ingest(record).rejects
+
+    assert (reject.reason, reject.raw, reject.type) == (reason, record, None)
+
+
+def test_concatenated_and_ndjson_payloads_route_alike() -> None:
+    records = [line(load_event("nginx_access_event")), line(load_event("host_metrics_event"))]
+
+    assert ingest(b"".join(records)).counts() == ingest(b"\n".join(records)).counts()
+
+
+def test_a_table_whose_records_are_all_rejected_is_not_in_the_batch() -> None:
+    batch = ingest(line({**load_event("nginx_access_event"), "status": "none"}))
+
+    assert batch.rows == {} and [r.reason for r in batch.rejects] == ["bad_type"]
+
+
+def test_a_router_over_a_subset_of_the_catalog_rejects_the_rest() -> None:
+    from catalog import SOURCES
+
+    router = Router({"host_metrics": SOURCES["host_metrics"]})
+
+    batch = router.ingest(line(load_event("nginx_access_event")))
+
+    assert [r.reason for r in batch.rejects] == ["unknown_type"]

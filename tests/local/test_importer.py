@@ -1,0 +1,96 @@
+"""`dendro local import`'s library: real VRL over real files, resumable, never doubling rows."""
+
+from __future__ import annotations
+
+import gzip
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from catalog import SOURCES
+from local_pipeline import vrl
+from local_pipeline.importer import ImportSummary, import_files
+from local_pipeline.store import Store
+from tests.support.samples import SAMPLES, read_lines
+
+ACCESS_LOG = SAMPLES / "nginx_access" / "lnav_zanbil_shop_access.log"  # 1,000 lines
+ERROR_LOG = SAMPLES / "nginx_error"
+
+
+def import_one(db: Path, path: Path, type_id: str = "nginx_access", **options: Any) -> ImportSummary:
+    with Store.open(db) as store:
+        return import_files(store, [path], SOURCES[type_id], host="web-7", chunk_events=300, **options)
+
+
+def stored(db: Path) -> int:
+    with Store.open(db) as store:
+        return store.count("nginx_access")
+
+
+def test_importing_the_same_file_twice_stores_it_once(db: Path) -> None:
+    first = import_one(db, ACCESS_LOG)
+    second = import_one(db, ACCESS_LOG)
+
+    assert first.events == len(read_lines(ACCESS_LOG)) == 1000
+    assert first.stored + first.rejected == first.events
+    assert (second.events, second.stored, second.skipped_bytes) == (0, 0, ACCESS_LOG.stat().st_size)
+    with Store.open(db) as store:
+        assert store.count("nginx_access") == first.stored
+        assert store.count("_rejects") == first.rejected
+        assert store.con.execute("SELECT DISTINCT host FROM nginx_access").fetchall() == [("web-7",)]
+
+
+def test_a_log_that_grew_imports_only_its_new_lines(db: Path, tmp_path: Path) -> None:
+    data = ACCESS_LOG.read_bytes()
+    cut = data.index(b"\n", len(data) // 2) + 1
+    log = tmp_path / "access.log"
+    log.write_bytes(data[:cut])
+
+    first = import_one(db, log)
+    log.write_bytes(data)  # nginx appended the rest
+    second = import_one(db, log)
+
+    assert first.events + second.events == 1000
+    assert second.skipped_bytes == cut
+    assert stored(db) == first.stored + second.stored
+
+
+def test_a_rotated_gzip_file(db: Path, tmp_path: Path) -> None:
+    rotated = tmp_path / "access.log.2.gz"
+    rotated.write_bytes(gzip.compress(ACCESS_LOG.read_bytes()))
+
+    summary = import_one(db, rotated)
+    again = import_one(db, ACCESS_LOG)  # the same content, not compressed: recognised
+
+    assert summary.events == 1000 and again.events == 0
+
+
+def test_multiline_events_are_joined_as_vector_joins_them(db: Path) -> None:
+    path = next(p for p in sorted(ERROR_LOG.glob("*.log")) if b"PHP message" in p.read_bytes())
+
+    summary = import_one(db, path, "nginx_error")
+
+    assert summary.events < len(read_lines(path))  # continuation lines joined their first line
+    with Store.open(db) as store:
+        joined = store.con.execute("SELECT count(*) FROM nginx_error WHERE message LIKE '%\n%'").fetchone()
+    assert joined[0] > 0
+
+
+def test_progress_reports_every_byte(db: Path) -> None:
+    seen: list[int] = []
+
+    import_one(db, ACCESS_LOG, on_progress=seen.append)
+    import_one(db, ACCESS_LOG, on_progress=seen.append)
+
+    assert sum(seen) == 2 * ACCESS_LOG.stat().st_size
+
+
+def test_without_the_vrl_runtime_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyvrl", None)
+    vrl.compile_program.cache_clear()
+
+    with pytest.raises(vrl.VrlUnavailableError, match="pip install pyvrl"):
+        vrl.compile_program(". = {}")
+    vrl.compile_program.cache_clear()

@@ -1,0 +1,67 @@
+"""The store's tables follow the catalog: created at start, grown when the catalog grows."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from catalog import SOURCES
+from catalog.model import Field, FieldType, Role, Source
+from local_pipeline.schema import (
+    DUCKDB_TYPES,
+    SYSTEM_TABLES,
+    SchemaConflictError,
+    plan_migration,
+)
+
+NGINX = SOURCES["nginx_access"]
+
+
+def existing(source: Source) -> dict[str, dict[str, str]]:
+    tables: dict[str, dict[str, str]] = {t: {} for t in SYSTEM_TABLES}
+    tables[source.type] = {f.name: DUCKDB_TYPES[f.type] for f in source.columns}
+    return tables
+
+
+def test_every_field_type_has_a_column_type() -> None:
+    assert set(DUCKDB_TYPES) == set(FieldType)
+
+
+@pytest.mark.parametrize("source", SOURCES.values(), ids=list(SOURCES))
+def test_every_catalog_source_gets_a_table_with_its_columns(source: Source) -> None:
+    [create] = [s for s in plan_migration({}, {source.type: source}) if f'"{source.type}"' in s]
+
+    for field in source.columns:
+        assert f'"{field.name}" {DUCKDB_TYPES[field.type]}' in create
+
+
+def test_an_up_to_date_store_needs_nothing() -> None:
+    assert plan_migration(existing(NGINX), {NGINX.type: NGINX}) == []
+
+
+def test_a_new_field_adds_a_column() -> None:
+    grown = dataclasses.replace(NGINX, fields=(*NGINX.fields, Field("tls", FieldType.STRING, Role.DIMENSION)))
+
+    assert plan_migration(existing(NGINX), {NGINX.type: grown}) == [
+        'ALTER TABLE "nginx_access" ADD COLUMN "tls" VARCHAR'
+    ]
+
+
+def test_a_widened_field_changes_the_column_type_without_loss() -> None:
+    fields = tuple(
+        dataclasses.replace(f, type=FieldType.FLOAT) if f.name == "bytes" else f for f in NGINX.fields
+    )
+
+    assert plan_migration(existing(NGINX), {NGINX.type: dataclasses.replace(NGINX, fields=fields)}) == [
+        'ALTER TABLE "nginx_access" ALTER COLUMN "bytes" TYPE DOUBLE'
+    ]
+
+
+def test_a_narrowed_field_is_refused_with_what_to_do() -> None:
+    fields = tuple(
+        dataclasses.replace(f, type=FieldType.INT) if f.name == "path" else f for f in NGINX.fields
+    )
+
+    with pytest.raises(SchemaConflictError, match=r"nginx_access\.path holds VARCHAR .* RENAME COLUMN"):
+        plan_migration(existing(NGINX), {NGINX.type: dataclasses.replace(NGINX, fields=fields)})

@@ -1,0 +1,116 @@
+"""The DuckDB store: rows and rejects in one transaction, batch ids and import checkpoints for
+exactly-once, schema growth without data loss."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from catalog import SOURCES
+from catalog.model import Field, FieldType, Role, Source
+from ingest_lambda.route import Router
+from local_pipeline.store import Checkpoint, Store, StoreLockedError, Write
+from tests.events import load_event
+from tests.ingest_lambda.test_route import line, mixed_batch
+
+
+def nginx_batch(count: int = 3) -> bytes:
+    event = load_event("nginx_access_event")
+    return b"\n".join(line({**event, "path": f"/p/{n}"}) for n in range(count))
+
+
+def test_rows_and_rejects_land_in_their_tables(db: Path) -> None:
+    body, expected = mixed_batch()
+
+    with Store.open(db) as store:
+        store.write([Write(Router().ingest(body))])
+        rejects = store.con.execute("SELECT reason, type, octet_length(raw) FROM _rejects").fetchall()
+        assert store.count("nginx_access") == 7 and store.count("host_metrics") == 1
+
+    assert sorted(r[0] for r in rejects) == sorted(expected.values())
+    assert max(r[2] for r in rejects) > 2_000_000  # raw bytes stored whole
+
+
+def test_a_batch_id_is_stored_once(db: Path) -> None:
+    batch = Router().ingest(nginx_batch())
+
+    with Store.open(db) as store:
+        first = store.write([Write(batch, "id-1"), Write(batch, "id-1")])  # a retry in the same group
+        second = store.write([Write(batch, "id-1"), Write(batch, "id-2")])
+        count = store.count("nginx_access")
+
+    assert (first, second, count) == ([True, False], [False, True], 6)
+
+
+def test_a_failed_transaction_stores_nothing(db: Path) -> None:
+    batch = Router().ingest(nginx_batch())
+    batch.rows["nginx_access"].append(("not", "a", "row"))  # wrong arity: the append fails
+
+    with Store.open(db) as store:
+        with pytest.raises(duckdb.Error):
+            store.write([Write(batch, "id-1")])
+        assert store.count("nginx_access") == 0
+        assert store.count("_batches") == 0
+
+
+def test_checkpoints(db: Path) -> None:
+    with Store.open(db) as store:
+        assert store.checkpoint("abc", "nginx_access") == 0
+        for offset in (100, 250):
+            store.write(
+                [Write(Router().ingest(b""), checkpoint=Checkpoint("abc", "nginx_access", "/f", offset))]
+            )
+        assert store.checkpoint("abc", "nginx_access") == 250
+        assert store.checkpoint("abc", "syslog") == 0
+
+
+def test_catalog_growth_keeps_stored_data(db: Path) -> None:
+    # Given a store written with today's catalog
+    with Store.open(db) as store:
+        store.write([Write(Router().ingest(nginx_batch(5)))])
+    # When the catalog gains a field on nginx_access and a whole new source
+    nginx = SOURCES["nginx_access"]
+    grown = {
+        **SOURCES,
+        "nginx_access": dataclasses.replace(
+            nginx, fields=(*nginx.fields, Field("tls", FieldType.STRING, Role.DIMENSION))
+        ),
+        "caddy_access": Source(type="caddy_access", title="Caddy", collectors=(), fields=(nginx.fields[0],)),
+    }
+    with Store.open(db, grown) as store:
+        # Then the column and the table are added, and the old rows are still there
+        assert store.migrations == [
+            'ALTER TABLE "nginx_access" ADD COLUMN "tls" VARCHAR',
+            'CREATE TABLE "caddy_access" ("type" VARCHAR, "host" VARCHAR, '
+            '"timestamp" TIMESTAMP WITH TIME ZONE, "service" VARCHAR)',
+        ]
+        assert store.con.execute("SELECT count(*), count(tls) FROM nginx_access").fetchone() == (5, 0)
+    # And opening with the old catalog again drops nothing
+    with Store.open(db) as store:
+        assert store.migrations == []
+        assert store.count("nginx_access") == 5
+
+
+def test_a_store_held_by_another_process_says_so(db: Path) -> None:
+    Store.open(db).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(db)!r}); print(1, flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline()
+        with pytest.raises(StoreLockedError, match=rf"in use by process {holder.pid} .*dendro local up"):
+            Store.open(db)
+    finally:
+        holder.communicate("")
