@@ -149,12 +149,17 @@ class BearerAuth(_Strict):
     token: str
 
 
+class Healthcheck(_Strict):
+    enabled: bool
+
+
 class FirehoseSink(_Strict):
     type: Literal["aws_kinesis_firehose"] = "aws_kinesis_firehose"
     inputs: list[str]
     stream_name: str
     region: str
     auth: AwsAuth | None = None
+    healthcheck: Healthcheck | None = None
     encoding: Encoding
     batch: Batch
     request: Request

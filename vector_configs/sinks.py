@@ -18,6 +18,7 @@ from vector_configs.models import (
     Encoding,
     FirehoseSink,
     Framing,
+    Healthcheck,
     HttpSink,
     Request,
     Sink,
@@ -56,6 +57,9 @@ def firehose_sink(settings: FirehoseSinkSettings, inputs: list[str]) -> Firehose
         region=settings.region,
         # Without `auth`, Vector uses the default AWS chain (env, profile, instance role).
         auth=AwsAuth(assume_role=settings.role_arn) if settings.role_arn else None,
+        # Vector's start-up check calls DescribeDeliveryStream, which the agent policy deliberately
+        # does not grant (PutRecord/PutRecordBatch only); delivery errors still surface as retries.
+        healthcheck=Healthcheck(enabled=False),
         # timestream: records are packed NDJSON text; iceberg: one JSON event per record (one row).
         encoding=Encoding(codec="text" if settings.store == "timestream" else "json"),
         batch=Batch(max_events=FIREHOSE_MAX_RECORDS, max_bytes=FIREHOSE_BATCH_BYTES, timeout_secs=1),
