@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test lint install browser clean
+.PHONY: demo test lint install browser screenshots clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Dendro needs Python 3.11+; found " + sys.version.split()[0])'
@@ -42,6 +42,10 @@ lint: $(STAMP)
 
 test: $(STAMP) $(NODE_STAMP) browser lint
 	$(BIN)/pytest
+
+# Refresh the README's screenshots from the browser test.
+screenshots: $(STAMP) browser
+	DENDRO_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/dashboard/test_browser.py
 
 clean:
 	rm -rf $(VENV) node_modules .dendro cdk.out

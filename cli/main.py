@@ -8,6 +8,7 @@ import typer
 from cli import local
 from cli.aws import deploy, diff, status, synth, teardown
 from cli.configure import configure
+from cli.dashboard import dashboard
 from cli.install_vector import install_vector
 from cli.query import query
 
@@ -22,6 +23,7 @@ app.command()(configure)
 app.command("install-vector")(install_vector)
 app.add_typer(local.app, name="local")
 app.command()(query)
+app.command()(dashboard)
 app.command()(synth)
 app.command()(deploy)
 app.command()(diff)

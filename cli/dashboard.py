@@ -1,0 +1,97 @@
+"""`dendro dashboard`: serve the dashboard (home, charts, query) over the local store or Timestream."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cli import options as o
+from cli.console import fail
+from cli.local import Db
+
+if TYPE_CHECKING:
+    from dashboard.backends import Backend
+
+
+StackName = Annotated[str, typer.Option("--stack-name", help="Stack to read with --store timestream.")]
+
+
+class DashboardStore(StrEnum):
+    local = "local"
+    timestream = "timestream"
+
+
+def dashboard(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; anything but loopback requires --token.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 3000,
+    store: Annotated[
+        DashboardStore, typer.Option(help="Read the local DuckDB store, or a deployed stack's Timestream.")
+    ] = DashboardStore.local,
+    db: Db = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="DENDRO_DASHBOARD_TOKEN",
+            help="Token every visitor must present (open /?token=... once, or send Authorization: Bearer).",
+            show_default=False,
+        ),
+    ] = None,
+    region: o.Region = None,
+    profile: Annotated[
+        str | None, typer.Option(help="AWS profile for --store timestream (default: the usual chain).")
+    ] = None,
+    stack_name: StackName = "Dendro",
+) -> None:
+    """Serve the dashboard: sources and pipeline health, RED and host charts, and read-only SQL with export.
+
+    Works beside a running `dendro local up` (it reads through the collector), and on AWS:
+
+        dendro dashboard
+        dendro dashboard --store timestream --region eu-west-1
+    """
+    from dashboard.security import InsecureBindError, check_bind
+    from dashboard.server import DashboardServer
+
+    try:
+        check_bind(host, token)
+    except InsecureBindError as error:
+        fail(str(error))
+    backend = _local(db) if store is DashboardStore.local else _timestream(region, profile, stack_name)
+    try:
+        server = DashboardServer(backend, host, port, token)
+    except OSError as error:
+        backend.close()
+        fail(f"cannot listen on {host}:{port} ({error.strerror or error}); choose another --port")
+    typer.echo(f"Dendro dashboard on {server.url} (reading the {backend.label})")
+    if token:
+        typer.echo(f"Open {server.url}?token=YOUR_TOKEN once per browser; scripts send it as a Bearer token.")
+    typer.echo("Stop with Ctrl-C.")
+    server.run()
+
+
+def _local(db: Path | None) -> Backend:
+    from dashboard.backends.local import LocalBackend
+    from local_pipeline.store import default_db_path
+
+    path = (db or default_db_path()).expanduser()
+    if not path.exists():
+        typer.echo(f"No store at {path} yet: the page says how to start one (dendro local up --demo).")
+    return LocalBackend.open(path)
+
+
+def _timestream(region: str | None, profile: str | None, stack_name: str) -> Backend:
+    from dashboard.backends import QueryError
+    from dashboard.backends.timestream import TimestreamBackend
+    from dendro_stack.cdk_cli import PreflightError
+    from dendro_stack.preflight import check_credentials
+
+    try:
+        target = check_credentials(profile, region)
+        return TimestreamBackend.from_stack(target.session, stack_name)
+    except (PreflightError, QueryError) as error:
+        fail(str(error))
