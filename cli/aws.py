@@ -17,7 +17,11 @@ from cli.console import fail, warn
 
 StoreOpt = Annotated[
     o.Store | None,
-    typer.Option("--store", help="Where rows are stored: timestream (accounts that have it) or iceberg."),
+    typer.Option(
+        "--store",
+        help="Where rows are stored: iceberg (default; Glue tables queried with Athena) or timestream "
+        "(only for accounts that already have Timestream for LiveAnalytics).",
+    ),
 ]
 Sources = Annotated[
     list[str] | None,
@@ -133,7 +137,7 @@ def synth(
 ) -> None:
     """Write the pipeline's CloudFormation template without deploying anything.
 
-    Example: dendro synth --store timestream --out build/cdk --no-bundle
+    Example: dendro synth --store iceberg --out build/cdk --no-bundle
     """
     context = _context(store=store, sources=source, alert_emails=alert_email, stack_name=stack_name)
     if not bundle:
@@ -163,7 +167,7 @@ def deploy(
 ) -> None:
     """Create or update the pipeline in your AWS account (wraps `cdk deploy`).
 
-    Example: dendro deploy --store timestream --alert-email ops@example.org --region eu-west-1
+    Example: dendro deploy --alert-email ops@example.org --region eu-west-1
     """
     context = _context(
         store=store,

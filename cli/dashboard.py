@@ -16,11 +16,12 @@ if TYPE_CHECKING:
     from dashboard.backends import Backend
 
 
-StackName = Annotated[str, typer.Option("--stack-name", help="Stack to read with --store timestream.")]
+StackName = Annotated[str, typer.Option("--stack-name", help="Stack to read from the cloud.")]
 
 
 class DashboardStore(StrEnum):
     local = "local"
+    iceberg = "iceberg"
     timestream = "timestream"
 
 
@@ -30,7 +31,8 @@ def dashboard(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 3000,
     store: Annotated[
-        DashboardStore, typer.Option(help="Read the local DuckDB store, or a deployed stack's Timestream.")
+        DashboardStore,
+        typer.Option(help="local DuckDB, or a deployed stack: iceberg (Athena) or timestream."),
     ] = DashboardStore.local,
     db: Db = None,
     token: Annotated[
@@ -43,7 +45,7 @@ def dashboard(
     ] = None,
     region: o.Region = None,
     profile: Annotated[
-        str | None, typer.Option(help="AWS profile for --store timestream (default: the usual chain).")
+        str | None, typer.Option(help="AWS profile for a cloud --store (default: the usual chain).")
     ] = None,
     stack_name: StackName = "Dendro",
 ) -> None:
@@ -52,7 +54,7 @@ def dashboard(
     Works beside a running `dendro local up` (it reads through the collector), and on AWS:
 
         dendro dashboard
-        dendro dashboard --store timestream --region eu-west-1
+        dendro dashboard --store iceberg --region eu-west-1
     """
     from dashboard.security import InsecureBindError, check_bind
     from dashboard.server import DashboardServer
@@ -61,7 +63,7 @@ def dashboard(
         check_bind(host, token)
     except InsecureBindError as error:
         fail(str(error))
-    backend = _local(db) if store is DashboardStore.local else _timestream(region, profile, stack_name)
+    backend = _local(db) if store is DashboardStore.local else _cloud(store, region, profile, stack_name)
     try:
         server = DashboardServer(backend, host, port, token)
     except OSError as error:
@@ -84,14 +86,15 @@ def _local(db: Path | None) -> Backend:
     return LocalBackend.open(path)
 
 
-def _timestream(region: str | None, profile: str | None, stack_name: str) -> Backend:
+def _cloud(store: DashboardStore, region: str | None, profile: str | None, stack_name: str) -> Backend:
     from dashboard.backends import QueryError
+    from dashboard.backends.athena import AthenaBackend
     from dashboard.backends.timestream import TimestreamBackend
     from dendro_stack.cdk_cli import PreflightError
     from dendro_stack.preflight import check_credentials
 
+    backend = AthenaBackend if store is DashboardStore.iceberg else TimestreamBackend
     try:
-        target = check_credentials(profile, region)
-        return TimestreamBackend.from_stack(target.session, stack_name)
+        return backend.from_stack(check_credentials(profile, region).session, stack_name)
     except (PreflightError, QueryError) as error:
         fail(str(error))

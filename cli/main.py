@@ -8,6 +8,7 @@ import typer
 from cli import local
 from cli.aws import deploy, diff, status, synth, teardown
 from cli.configure import configure
+from cli.cost import cost
 from cli.dashboard import dashboard
 from cli.install_vector import install_vector
 from cli.query import query
@@ -29,3 +30,4 @@ app.command()(deploy)
 app.command()(diff)
 app.command()(teardown)
 app.command()(status)
+app.command()(cost)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from dashboard.timerange import Window
 
@@ -49,6 +50,9 @@ class DuckDb:
 
     def since(self, seconds: int) -> str:
         return f"{self.time} >= now() - INTERVAL {int(seconds)} SECOND"
+
+    def ago(self, amount: int, unit: str) -> str:
+        return f"{self.time} >= now() - INTERVAL {amount} {unit}"
 
     def percentile(self, value: str, quantile: float) -> str:
         return f"quantile_cont({value}, {quantile})"
@@ -110,6 +114,9 @@ class Timestream:
     def since(self, seconds: int) -> str:
         return f"time >= ago({int(seconds)}s)"
 
+    def ago(self, amount: int, unit: str) -> str:
+        return f"time >= ago({amount}{unit[0].lower()})"
+
     def percentile(self, value: str, quantile: float) -> str:
         return f"approx_percentile({value}, {quantile})"
 
@@ -132,4 +139,58 @@ class Timestream:
         return f"SELECT {start} AS t, {columns} FROM ({source}) AS r GROUP BY k ORDER BY t"
 
 
-Dialect = DuckDb | Timestream
+def _timestamp(seconds: int) -> str:
+    # A literal on the column's own type (timestamp without zone, UTC) lets Athena prune the day
+    # partitions; a function of the column would read them all.
+    return "TIMESTAMP " + literal(datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S"))
+
+
+@dataclass(frozen=True)
+class Athena:
+    """Athena engine v3 (Trino) over the iceberg store: one table per catalog type in `database`."""
+
+    database: str
+    name: str = "athena"
+    time: str = '"timestamp"'
+
+    def table(self, type_id: str) -> str:
+        return f"{identifier(self.database)}.{identifier(type_id)}"
+
+    def where(self, *conditions: str) -> str:
+        return " WHERE " + " AND ".join(conditions) if conditions else ""
+
+    def between(self, window: Window) -> str:
+        return f"{self.time} >= {_timestamp(window.start)} AND {self.time} < {_timestamp(window.end)}"
+
+    def since(self, seconds: int) -> str:
+        return self.ago(int(seconds), "SECOND")
+
+    def ago(self, amount: int, unit: str) -> str:
+        # Trino wants the interval quoted; the column is a zone-less UTC timestamp.
+        return f"{self.time} >= CAST(current_timestamp - INTERVAL '{amount}' {unit} AS timestamp)"
+
+    def percentile(self, value: str, quantile: float) -> str:
+        return f"approx_percentile({value}, {quantile})"
+
+    def bucket(self, seconds: int) -> str:
+        """The bucket's number `k` (epoch seconds // width). to_unixtime reads a zone-less timestamp as
+        UTC, Athena's session zone."""
+        return f"CAST(floor(to_unixtime({self.time}) / {seconds}) AS bigint)"
+
+    def bucket_start(self, key: str, seconds: int) -> str:
+        return f"{key} * {seconds}"
+
+    def epoch_ms(self, expression: str) -> str:
+        return f"CAST(to_unixtime({expression}) * 1000 AS bigint)"
+
+    def percentiles(
+        self, value: str, quantiles: Sequence[float], names: Sequence[str], source: str, seconds: int
+    ) -> str:
+        columns = ", ".join(
+            f"approx_percentile({value}, {q}) AS {name}" for q, name in zip(quantiles, names, strict=True)
+        )
+        start = self.bucket_start("k", seconds)
+        return f"SELECT {start} AS t, {columns} FROM ({source}) AS r GROUP BY k ORDER BY t"
+
+
+Dialect = DuckDb | Timestream | Athena

@@ -20,10 +20,8 @@ class Example:
 
 
 def _ago(d: Dialect, amount: int, unit: str) -> str:
-    """A readable "since": `now() - INTERVAL 2 HOUR` in DuckDB, `ago(2h)` in Timestream."""
-    if d.name == "timestream":
-        return f"{d.time} >= ago({amount}{unit[0].lower()})"
-    return f"{d.time} >= now() - INTERVAL {amount} {unit}"
+    """A readable "since" in the dialect's own words: `now() - INTERVAL 2 HOUR`, `ago(2h)`, ..."""
+    return d.ago(amount, unit)
 
 
 def _columns(source: Source, wanted: tuple[str, ...]) -> str:

@@ -81,7 +81,8 @@ def build_overview(backend: Backend, now: float | None = None) -> Overview:
 
 
 def _activity(backend: Backend, tables: list[str], now_ms: int, problems: list[str]) -> list[Activity]:
-    lookback = TIMESTREAM_LOOKBACK if backend.store == "timestream" else None
+    # Cloud stores bill per query (TCU or bytes scanned): bound how far back activity looks.
+    lookback = TIMESTREAM_LOOKBACK if backend.store in ("timestream", "iceberg") else None
     sql = queries.activity(backend.dialect, tables, RECENT_SECONDS, lookback)
     try:
         result = backend.query(sql)

@@ -41,8 +41,9 @@ class Alerts(Construct):
         *,
         emails: Sequence[str],
         function: lambda_.IFunction,
-        dead_letter_queue: sqs.IQueue,
+        dead_letter_queue: sqs.IQueue | None,
         delivery_stream_name: str,
+        delivery_destination: str = "S3",
         metrics_namespace: str,
         services: Sequence[str],
         thresholds: AlertThresholds,
@@ -74,36 +75,54 @@ class Alerts(Construct):
         for service in services:
             self._error_rate(service, thresholds)
         self._heartbeat(thresholds.heartbeat_minutes)
+        staged = delivery_destination == "S3"
         self._add(
             "IngestErrors",
             function.metric_errors(period=PERIOD, statistic="Sum"),
-            "The ingest Lambda failed; S3 retries it twice, then the event goes to the dead-letter queue.",
+            "The ingest Lambda failed; S3 retries it twice, then the event goes to the dead-letter queue."
+            if staged
+            else "The ingest Lambda failed; Firehose retries it, then writes the batch to "
+            "errors/processing-failed/.",
         )
         self._add(
             "IngestThrottles",
             function.metric_throttles(period=PERIOD, statistic="Sum"),
             "The ingest Lambda was throttled: raise the account's Lambda concurrency.",
         )
-        self._add(
-            "DeadLetterQueueNotEmpty",
-            dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=PERIOD, statistic="Maximum"
-            ),
-            "S3 events that failed every retry are waiting in the dead-letter queue.",
-        )
-        self._add(
-            "DeliveryFailures",
-            cloudwatch.Metric(
+        if dead_letter_queue is not None:
+            self._add(
+                "DeadLetterQueueNotEmpty",
+                dead_letter_queue.metric_approximate_number_of_messages_visible(
+                    period=PERIOD, statistic="Maximum"
+                ),
+                "S3 events that failed every retry are waiting in the dead-letter queue.",
+            )
+
+        def firehose_metric(name: str, statistic: str) -> cloudwatch.Metric:
+            return cloudwatch.Metric(
                 namespace="AWS/Firehose",
-                metric_name="DeliveryToS3.Success",
+                metric_name=name,
                 dimensions_map={"DeliveryStreamName": delivery_stream_name},
                 period=PERIOD,
-                statistic="Minimum",
-            ),
-            "Firehose failed to deliver to the staging bucket; see the stream's delivery error logs.",
+                statistic=statistic,
+            )
+
+        # DeliveryToS3.Success / DeliveryToIceberg.Success: the share of successful deliveries (S3) or
+        # commits (Iceberg) in the period; below 1 means some failed (aws-notes §3, §7).
+        where = "the staging bucket" if staged else "the Iceberg tables"
+        self._add(
+            "DeliveryFailures",
+            firehose_metric(f"DeliveryTo{delivery_destination}.Success", "Minimum"),
+            f"Firehose failed to deliver to {where}; see the stream's delivery error logs.",
             comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             threshold=1,
         )
+        if not staged:
+            self._add(
+                "DeliveryFailedRows",
+                firehose_metric("DeliveryToIceberg.FailedRowCount", "Sum"),
+                "Firehose could not write some rows to the Iceberg tables; they are under firehose-errors/.",
+            )
         self._insights(
             "RecordsDeadLettered",
             f'SELECT SUM({RECORDS_REJECTED}) FROM SCHEMA("{metrics_namespace}", type)',

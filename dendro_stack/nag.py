@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING
 from aws_cdk import Acknowledgment, Validations
 from constructs import IConstruct
 
-from dendro_stack.names import ERRORS_PREFIX, STAGING_PREFIX, parameter_path
+from dendro_stack.names import (
+    ATHENA_RESULTS_PREFIX,
+    ERRORS_PREFIX,
+    FIREHOSE_ERRORS_PREFIX,
+    ICEBERG_PREFIX,
+    STAGING_PREFIX,
+    parameter_path,
+)
+from dendro_stack.stores.base import Delivery
+from dendro_stack.stores.iceberg import IcebergStore
 
 if TYPE_CHECKING:
     from dendro_stack.stack import DendroStack
@@ -40,40 +49,15 @@ def acknowledge_findings(stack: DendroStack) -> None:
     acknowledge(
         stack,
         f"{NAG}IAM4[{BASIC_EXECUTION}]",
-        "AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes, which both Lambdas (ingest and "
-        "CDK's bucket-notification handler) need; it is AWS's documented minimum for a function.",
-    )
-
-    firehose_role = stack.delivery.stream.node.find_child("S3 Destination Role")
-    for action in FIREHOSE_S3_ACTIONS:
-        acknowledge(
-            firehose_role,
-            f"{NAG}IAM5[Action::{action}]",
-            "The Firehose L2 grants the S3 actions its destination documents (multipart upload, "
-            "bucket location, listing) on this one bucket only.",
-        )
-    acknowledge(
-        firehose_role,
-        f"{NAG}IAM5[Resource::<{bucket_arn}.Arn>/*]",
-        "Firehose writes objects under a time-based prefix it computes, so it needs the bucket's objects.",
+        "AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes, which every Lambda here (ingest, "
+        "and CDK's bucket-notification or custom-resource handlers) needs; it is AWS's documented minimum.",
     )
 
     function = stack.ingest.function
-    acknowledge(
-        function,
-        f"{NAG}IAM5[Resource::<{bucket_arn}.Arn>/{STAGING_PREFIX}*]",
-        "The Lambda reads whichever staged object the S3 event names; scoped to the staging prefix.",
-    )
-    acknowledge(
-        function,
-        f"{NAG}IAM5[Resource::<{bucket_arn}.Arn>/{ERRORS_PREFIX}*]",
-        "The Lambda writes one dead-letter object per staged object; scoped to the errors prefix.",
-    )
-    acknowledge(
-        function,
-        f"{NAG}IAM5[Resource::*]",
-        "timestream:DescribeEndpoints takes no resource ARN; WriteRecords is scoped to the stack's tables.",
-    )
+    if stack.store.delivery is Delivery.STAGED_OBJECTS:
+        _staged_delivery(stack, bucket_arn)
+    else:
+        _iceberg(stack, bucket_arn)
     acknowledge(
         function,
         f"{NAG}L1",
@@ -112,4 +96,83 @@ def acknowledge_findings(stack: DendroStack) -> None:
         stack,
         f"{CFN}W7001",
         "The Firehose L2 adds a mapping of its service CIDR blocks that only VPC destinations use.",
+    )
+
+
+def _staged_delivery(stack: DendroStack, bucket_arn: str) -> None:
+    firehose_role = stack.delivery.stream.node.find_child("S3 Destination Role")
+    for action in FIREHOSE_S3_ACTIONS:
+        acknowledge(
+            firehose_role,
+            f"{NAG}IAM5[Action::{action}]",
+            "The Firehose L2 grants the S3 actions its destination documents (multipart upload, "
+            "bucket location, listing) on this one bucket only.",
+        )
+    acknowledge(
+        firehose_role,
+        f"{NAG}IAM5[Resource::<{bucket_arn}.Arn>/*]",
+        "Firehose writes objects under a time-based prefix it computes, so it needs the bucket's objects.",
+    )
+    function = stack.ingest.function
+    acknowledge(
+        function,
+        f"{NAG}IAM5[Resource::<{bucket_arn}.Arn>/{STAGING_PREFIX}*]",
+        "The Lambda reads whichever staged object the S3 event names; scoped to the staging prefix.",
+    )
+    acknowledge(
+        function,
+        f"{NAG}IAM5[Resource::<{bucket_arn}.Arn>/{ERRORS_PREFIX}*]",
+        "The Lambda writes one dead-letter object per staged object; scoped to the errors prefix.",
+    )
+    acknowledge(
+        function,
+        f"{NAG}IAM5[Resource::*]",
+        "timestream:DescribeEndpoints takes no resource ARN; WriteRecords is scoped to the stack's tables.",
+    )
+
+
+def _iceberg(stack: DendroStack, bucket_arn: str) -> None:
+    store = stack.store
+    assert isinstance(store, IcebergStore)
+    tables = f"arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/{store.database_name}/*"
+    objects = f"<{bucket_arn}.Arn>/"
+    firehose_policy = stack.delivery.node.find_child("Role")
+    acknowledge(
+        firehose_policy,
+        f"{NAG}IAM5[Resource::{tables}]",
+        "Firehose routes each record to the table its metadata names; the wildcard covers only this "
+        "stack's database, as Firehose's Iceberg documentation prescribes.",
+    )
+    for prefix, why in (
+        (ICEBERG_PREFIX, "writes Parquet data and Iceberg metadata files under the tables' location"),
+        (ERRORS_PREFIX, "writes the records the transform marked ProcessingFailed under the errors prefix"),
+        (FIREHOSE_ERRORS_PREFIX, "writes the rows it could not deliver under the firehose-errors prefix"),
+    ):
+        acknowledge(
+            firehose_policy,
+            f"{NAG}IAM5[Resource::{objects}{prefix}*]",
+            f"Firehose {why}, with object names it generates; scoped to that prefix.",
+        )
+    tables_function = store.tables.function
+    acknowledge(
+        tables_function,
+        f"{NAG}IAM5[Resource::{tables}]",
+        "The table handler creates, evolves and deletes the tables of this stack's database only.",
+    )
+    acknowledge(
+        tables_function,
+        f"{NAG}IAM5[Resource::{objects}{ICEBERG_PREFIX}*]",
+        "Athena DDL writes each new table's Iceberg metadata under the tables' location with the "
+        "caller's rights.",
+    )
+    acknowledge(
+        tables_function,
+        f"{NAG}IAM5[Resource::{objects}{ATHENA_RESULTS_PREFIX}*]",
+        "Athena writes each DDL statement's (empty) result file under the workgroup's results prefix.",
+    )
+    function_arn = stack.resolve(tables_function.function_arn)["Fn::GetAtt"][0]
+    acknowledge(
+        store.tables.provider,
+        f"{NAG}IAM5[Resource::<{function_arn}.Arn>:*]",
+        "CDK's custom-resource framework may invoke every version of the table handler, and nothing else.",
     )

@@ -4,19 +4,22 @@
 
 from __future__ import annotations
 
+import re
+
 DEFAULT_STACK_NAME = "Dendro"
-# Timestream for LiveAnalytics is closed to new accounts (aws-notes §1): `iceberg` becomes the default
-# when its store lands; until then the only store built is the original design's.
-DEFAULT_STORE = "timestream"
-# Stores this version can build; the iceberg store's issue adds "iceberg" here and registers its
-# construct in dendro_stack/stores/__init__.py (a test keeps the two in step).
-BUILT_STORES = ("timestream",)
+# Timestream for LiveAnalytics is closed to new accounts (aws-notes §1), so new pipelines use Iceberg.
+DEFAULT_STORE = "iceberg"
+# Stores this version can build, each registered in dendro_stack/stores/__init__.py (a test keeps the
+# two in step).
+BUILT_STORES = ("iceberg", "timestream")
 
 # Key layout of the staging bucket. Each prefix has its own lifecycle rule.
 STAGING_PREFIX = "staging/"  # Firehose output, read by the ingest Lambda
 ERRORS_PREFIX = "errors/"  # dead letters from the ingest Lambda, NDJSON with reasons
 REJECTED_PREFIX = "rejected/"  # Timestream's asynchronous magnetic-store rejection reports
 FIREHOSE_ERRORS_PREFIX = "firehose-errors/"  # records Firehose itself could not deliver
+ICEBERG_PREFIX = "iceberg/"  # the iceberg store's tables (Parquet data and Iceberg metadata); kept
+ATHENA_RESULTS_PREFIX = "athena-results/"  # query results of the Athena workgroup, expired
 
 
 class OutputKey:
@@ -34,6 +37,7 @@ class OutputKey:
     ALERT_TOPIC_ARN = "AlertTopicArn"
     AGENT_ROLE_NAME = "AgentRoleName"  # only with the optional EC2 role
     AGENT_INSTANCE_PROFILE_NAME = "AgentInstanceProfileName"
+    ATHENA_WORKGROUP = "AthenaWorkGroup"  # only with the iceberg store
 
 
 def export_name(stack_name: str, key: str) -> str:
@@ -48,6 +52,12 @@ def parameter_path(stack_name: str) -> str:
 
 def parameter_name(stack_name: str, key: str) -> str:
     return f"{parameter_path(stack_name)}{key}"
+
+
+def glue_database_name(stack_name: str) -> str:
+    """Glue (and so Athena and Firehose) database names are lowercase letters, digits and underscores:
+    `Dendro-Staging` -> `dendro_staging`."""
+    return re.sub(r"[^a-z0-9_]", "_", stack_name.lower())
 
 
 def metrics_namespace(stack_name: str) -> str:

@@ -44,6 +44,10 @@ class DendroProps:
     errors_expiry_days: int = 30
     memory_retention_hours: int = 24
     magnetic_retention_days: int = 365
+    # Athena (iceberg store): a query that would scan more than this is cancelled, so a runaway
+    # dashboard query costs at most 10 GB x $5/TB = $0.05; results are kept a week.
+    athena_scan_limit_gb: int = 10
+    athena_results_expiry_days: int = 7
     # Alarm when more than this share of a service's requests are 5xx over five minutes.
     error_rate_percent: float = 5.0
     # ...and only once a service has served this many requests in those five minutes, so that one
@@ -75,6 +79,9 @@ class DendroProps:
         _check_range("dendro:errorsExpiryDays", self.errors_expiry_days, 1, 3650)
         _check_range("dendro:memoryRetentionHours", self.memory_retention_hours, 1, 8766)
         _check_range("dendro:magneticRetentionDays", self.magnetic_retention_days, 1, 73000)
+        # Athena's smallest cutoff is 10 MB; 10 TB is far past any dashboard query.
+        _check_range("dendro:athenaScanLimitGB", self.athena_scan_limit_gb, 1, 10240)
+        _check_range("dendro:athenaResultsExpiryDays", self.athena_results_expiry_days, 1, 3650)
         _check_range("dendro:errorRatePercent", self.error_rate_percent, 0.01, 100)
         _check_range("dendro:heartbeatMinutes", self.heartbeat_minutes, 5, 1440)
 
@@ -101,6 +108,8 @@ CONTEXT_KEYS: Mapping[str, str] = {
     "dendro:errorsExpiryDays": "errors_expiry_days",
     "dendro:memoryRetentionHours": "memory_retention_hours",
     "dendro:magneticRetentionDays": "magnetic_retention_days",
+    "dendro:athenaScanLimitGB": "athena_scan_limit_gb",
+    "dendro:athenaResultsExpiryDays": "athena_results_expiry_days",
     "dendro:errorRatePercent": "error_rate_percent",
     "dendro:errorRateMinRequests": "error_rate_min_requests",
     "dendro:heartbeatMinutes": "heartbeat_minutes",

@@ -2,7 +2,7 @@
 
 Usable as it is (`app.py`) or inside a user's own CDK app:
 
-    DendroStack(app, "Dendro", props=DendroProps(store="timestream", alert_emails=("ops@example.org",)))
+    DendroStack(app, "Dendro", props=DendroProps(store="iceberg", alert_emails=("ops@example.org",)))
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from dendro_stack.outputs import Outputs
 from dendro_stack.props import DendroProps
 from dendro_stack.staging_bucket import StagingBucket
 from dendro_stack.stores import Delivery, StoreProps, build_store
+from dendro_stack.stores.iceberg import IcebergStore
+from dendro_stack.stores.iceberg_delivery import IcebergDeliveryStream
 from ingest_lambda import constants as env
 
 
@@ -58,15 +60,21 @@ class DendroStack(Stack):
                 keep_data=props.keep_data,
                 memory_retention=Duration.hours(props.memory_retention_hours),
                 magnetic_retention=Duration.days(props.magnetic_retention_days),
+                athena_scan_limit_bytes=props.athena_scan_limit_gb * 1024**3,
+                athena_results_expiry=Duration.days(props.athena_results_expiry_days),
             ),
         )
-        self.delivery = DeliveryStream(
-            self,
-            "DeliveryStream",
-            bucket=bucket,
-            buffer_interval=Duration.seconds(props.buffer_interval_seconds),
-            buffer_size=Size.mebibytes(props.buffer_size_mib),
-        )
+        buffer_interval = Duration.seconds(props.buffer_interval_seconds)
+        buffer_size = Size.mebibytes(props.buffer_size_mib)
+        staged = self.store.delivery is Delivery.STAGED_OBJECTS
+        if staged:
+            self.delivery: DeliveryStream | IcebergDeliveryStream = DeliveryStream(
+                self,
+                "DeliveryStream",
+                bucket=bucket,
+                buffer_interval=buffer_interval,
+                buffer_size=buffer_size,
+            )
         namespace = metrics_namespace(self.stack_name)
         self.ingest = IngestFunction(
             self,
@@ -84,14 +92,14 @@ class DendroStack(Stack):
 
         # Wiring: who may do what, and what triggers what.
         self.store.grant_write(function)
-        # Object-level actions on one prefix each, narrower than grant_read/grant_put (which add
-        # s3:List*, s3:GetBucket* and s3:Abort* for the whole bucket).
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{ERRORS_PREFIX}*")]
+        if staged:
+            # Object-level actions on one prefix each, narrower than grant_read/grant_put (which add
+            # s3:List*, s3:GetBucket* and s3:Abort* for the whole bucket).
+            function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{ERRORS_PREFIX}*")]
+                )
             )
-        )
-        if self.store.delivery is Delivery.STAGED_OBJECTS:
             function.add_to_role_policy(
                 iam.PolicyStatement(
                     actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{STAGING_PREFIX}*")]
@@ -102,8 +110,18 @@ class DendroStack(Stack):
                 s3n.LambdaDestination(function),
                 s3.NotificationKeyFilter(prefix=STAGING_PREFIX),
             )
-        else:  # Delivery.FIREHOSE_TRANSFORM: wired by the iceberg store's issue
-            raise NotImplementedError(f"delivery {self.store.delivery} is not wired yet")
+        elif isinstance(self.store, IcebergStore):
+            # Firehose calls the Lambda synchronously and itself writes what the Lambda marks
+            # ProcessingFailed to the errors/ prefix, so the Lambda needs no S3 access at all.
+            self.delivery = self.store.delivery_stream(
+                self,
+                "DeliveryStream",
+                function=function,
+                buffer_interval=buffer_interval,
+                buffer_size=buffer_size,
+            )
+        else:
+            raise NotImplementedError(f"delivery {self.store.delivery} of {self.store.kind} is not wired")
 
         self.agent_access = AgentAccess(
             self, "AgentAccess", stream=self.delivery.stream, ec2_role=props.agent_role
@@ -113,8 +131,10 @@ class DendroStack(Stack):
             "Alerts",
             emails=props.alert_emails,
             function=function,
-            dead_letter_queue=self.ingest.dead_letter_queue,
+            # Firehose invokes the transform synchronously: the async dead-letter queue never fills.
+            dead_letter_queue=self.ingest.dead_letter_queue if staged else None,
             delivery_stream_name=self.delivery.stream.delivery_stream_name,
+            delivery_destination="S3" if staged else "Iceberg",
             metrics_namespace=namespace,
             services=sorted({s.service for s in sources if "error_rate" in s.alerts and s.service}),
             thresholds=AlertThresholds(
@@ -135,6 +155,8 @@ class DendroStack(Stack):
             OutputKey.AGENT_POLICY_ARN: self.agent_access.policy.managed_policy_arn,
             OutputKey.ALERT_TOPIC_ARN: self.alerts.topic.topic_arn,
         }
+        if isinstance(self.store, IcebergStore):
+            values.update(self.store.outputs())
         if self.agent_access.role is not None and self.agent_access.instance_profile is not None:
             values[OutputKey.AGENT_ROLE_NAME] = self.agent_access.role.role_name
             values[OutputKey.AGENT_INSTANCE_PROFILE_NAME] = (

@@ -6,8 +6,8 @@ setting a variable the Lambda no longer reads.
 
 from __future__ import annotations
 
-STORE = "DENDRO_STORE"  # "timestream" (the iceberg store uses the Firehose transform path instead)
-DATABASE = "DENDRO_DATABASE"  # Timestream database name
+STORE = "DENDRO_STORE"  # "timestream" or "iceberg"
+DATABASE = "DENDRO_DATABASE"  # Timestream database, or the Glue database of the Iceberg tables
 SOURCES = "DENDRO_SOURCES"  # comma-separated catalog types that have a table; others are rejected
 ERRORS_BUCKET = "DENDRO_ERRORS_BUCKET"
 ERRORS_PREFIX = "DENDRO_ERRORS_PREFIX"

@@ -1,7 +1,11 @@
-"""The ingest Lambda's entry point: S3 object-created events on the staging prefix.
+"""The ingest Lambda's entry point, for both stores:
 
-Thin on purpose: configuration and clients are built once per cold start, the work is in
-`staged_ingest`. boto3 is imported on first use, not at import, so that loading the module stays fast.
+- iceberg: Firehose invokes it as the stream's data-transformation function (`firehose_transform`);
+- timestream: S3 object-created events on the staging prefix (`staged_ingest`).
+
+Thin on purpose: the event's shape picks the path, configuration and clients are built once per cold
+start, the work is in those two modules. boto3 is imported on first use (the transform needs none),
+so that loading the module stays fast.
 """
 
 from __future__ import annotations
@@ -10,9 +14,11 @@ import os
 from typing import Any
 
 from ingest_lambda.env import load_env
+from ingest_lambda.firehose_transform import TransformRuntime, is_firehose_event, transform_event
 from ingest_lambda.staged_ingest import Runtime, build_runtime, ingest_event
 
 _RUNTIME: Runtime | None = None
+_TRANSFORM: TransformRuntime | None = None
 
 
 def runtime() -> Runtime:
@@ -35,5 +41,14 @@ def runtime() -> Runtime:
     return _RUNTIME
 
 
+def transform_runtime() -> TransformRuntime:
+    global _TRANSFORM
+    if _TRANSFORM is None:
+        _TRANSFORM = TransformRuntime(env=load_env(os.environ))
+    return _TRANSFORM
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if is_firehose_event(event):
+        return transform_event(event, transform_runtime())
     return ingest_event(event, runtime())

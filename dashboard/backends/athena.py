@@ -15,14 +15,10 @@ cloudformation:DescribeStacks and cloudwatch:DescribeAlarms.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from dashboard.backends import Alarm, Health
-from dashboard.dialect import identifier, literal
-from dashboard.timerange import Window
+from dashboard.dialect import Athena
 from local_pipeline.query import QueryError, QueryResult
 
 READ_KEYWORDS = frozenset({"SELECT", "WITH", "SHOW", "DESCRIBE", "EXPLAIN", "VALUES"})
@@ -47,56 +43,6 @@ def check_read_only(sql: str) -> None:
         )
     if len(sql) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is {len(sql):,} characters; Athena takes at most {MAX_QUERY_CHARS:,}")
-
-
-def _timestamp(seconds: int) -> str:
-    # A literal on the column's own type (timestamp without zone, UTC) lets Athena prune the day
-    # partitions; a function of the column would read them all.
-    return "TIMESTAMP " + literal(datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S"))
-
-
-@dataclass(frozen=True)
-class Athena:
-    """Athena engine v3 (Trino) over the iceberg store: one table per catalog type in `database`."""
-
-    database: str
-    name: str = "athena"
-    time: str = '"timestamp"'
-
-    def table(self, type_id: str) -> str:
-        return f"{identifier(self.database)}.{identifier(type_id)}"
-
-    def where(self, *conditions: str) -> str:
-        return " WHERE " + " AND ".join(conditions) if conditions else ""
-
-    def between(self, window: Window) -> str:
-        return f"{self.time} >= {_timestamp(window.start)} AND {self.time} < {_timestamp(window.end)}"
-
-    def since(self, seconds: int) -> str:
-        return f"{self.time} >= CAST(current_timestamp - INTERVAL '{int(seconds)}' SECOND AS timestamp)"
-
-    def percentile(self, value: str, quantile: float) -> str:
-        return f"approx_percentile({value}, {quantile})"
-
-    def bucket(self, seconds: int) -> str:
-        """The bucket's number `k` (epoch seconds // width). to_unixtime reads a zone-less timestamp as
-        UTC, Athena's session zone."""
-        return f"CAST(floor(to_unixtime({self.time}) / {seconds}) AS bigint)"
-
-    def bucket_start(self, key: str, seconds: int) -> str:
-        return f"{key} * {seconds}"
-
-    def epoch_ms(self, expression: str) -> str:
-        return f"CAST(to_unixtime({expression}) * 1000 AS bigint)"
-
-    def percentiles(
-        self, value: str, quantiles: Sequence[float], names: Sequence[str], source: str, seconds: int
-    ) -> str:
-        columns = ", ".join(
-            f"approx_percentile({value}, {q}) AS {name}" for q, name in zip(quantiles, names, strict=True)
-        )
-        start = self.bucket_start("k", seconds)
-        return f"SELECT {start} AS t, {columns} FROM ({source}) AS r GROUP BY k ORDER BY t"
 
 
 def _message(error: Exception) -> str:
@@ -140,7 +86,8 @@ class AthenaBackend:
         if store != "iceberg" or not outputs.get(OutputKey.ATHENA_WORKGROUP):
             raise QueryError(
                 f"stack {stack_name} stores its data in {store or 'an unknown store'}, not Iceberg; "
-                f"run `dendro dashboard --store {store or 'local'}`, or pass the --stack-name of an iceberg stack"
+                f"run `dendro dashboard --store {store or 'local'}`, or pass the --stack-name of an "
+                "iceberg stack"
             )
         return cls(
             session.client("athena"),
@@ -189,7 +136,9 @@ class AthenaBackend:
             )
             for page in pages:
                 for alarm in page.get("MetricAlarms", []) + page.get("CompositeAlarms", []):
-                    alarms.append(Alarm(alarm["AlarmName"], alarm["StateValue"], alarm.get("StateReason", "")))
+                    alarms.append(
+                        Alarm(alarm["AlarmName"], alarm["StateValue"], alarm.get("StateReason", ""))
+                    )
         except (ClientError, BotoCoreError) as error:
             health.problems.append(f"alarm states unavailable: {_message(error)}")
         order = {"ALARM": 0, "INSUFFICIENT_DATA": 1, "OK": 2}

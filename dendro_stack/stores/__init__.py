@@ -8,10 +8,14 @@ from collections.abc import Callable
 from constructs import Construct
 
 from dendro_stack.stores.base import Delivery, Store, StoreProps
+from dendro_stack.stores.iceberg import IcebergStore
 from dendro_stack.stores.timestream import TimestreamStore
 
-# The iceberg store registers here too when it lands (`IcebergStore.kind: IcebergStore`).
-STORE_TYPES: dict[str, Callable[..., Store]] = {TimestreamStore.kind: TimestreamStore}
+# In the order of names.BUILT_STORES (a test keeps the two in step).
+STORE_TYPES: dict[str, Callable[..., Store]] = {
+    IcebergStore.kind: IcebergStore,
+    TimestreamStore.kind: TimestreamStore,
+}
 
 
 class StoreNotBuiltError(ValueError):

@@ -35,10 +35,13 @@ class StoreProps:
 
     database_name: str
     sources: tuple[Source, ...]
-    bucket: s3.IBucket
+    # The concrete bucket: a store may add lifecycle rules for the prefixes it owns.
+    bucket: s3.Bucket
     keep_data: bool
     memory_retention: Duration
     magnetic_retention: Duration
+    athena_scan_limit_bytes: int
+    athena_results_expiry: Duration
 
 
 class Store(Protocol):

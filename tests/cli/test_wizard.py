@@ -23,7 +23,7 @@ def keyboard() -> Iterator:  # type: ignore[type-arg]
 
 
 def test_detected_sources_are_preselected_and_toggles_apply(keyboard) -> None:  # type: ignore[no-untyped-def]
-    detected = [Detected("nginx_access", "found /var/log/nginx/access.log"), Detected("host_metrics", "always")]
+    detected = [Detected("nginx_access", "found /var/log/nginx/access.log"), Detected("host_metrics", "")]
     order = list(SOURCES)
     # Move to nginx_error (second entry) and tick it; keep the preselected ones; accept.
     keyboard.send_text(DOWN * order.index("nginx_error") + SPACE + ENTER)

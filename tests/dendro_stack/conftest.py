@@ -1,6 +1,7 @@
 """One CDK app for every stack test, synthesized once per session (synth is the slow part).
 
-It holds the default pipeline, a keep-data variant, and a consumer stack that imports the outputs,
+It holds the timestream pipeline, a keep-data variant, the iceberg pipeline (the default store) and
+its keep-data variant, and a consumer stack that imports the outputs,
 with cdk-nag's AwsSolutions pack as a validation plugin: any unacknowledged finding makes synth raise,
 so the fixture itself is the nag check.
 """
@@ -25,6 +26,8 @@ class Synthesized:
     app: Any
     dendro: Any  # DendroStack
     kept: Any  # DendroStack with keep_data
+    iceberg: Any  # DendroStack with the default store
+    iceberg_kept: Any
     consumer: Any
     outdir: Path
 
@@ -46,13 +49,35 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     outdir = tmp_path_factory.mktemp("cdk.out")
     app = cdk.App(outdir=str(outdir))
     dendro = DendroStack(
-        app, "Dendro", props=DendroProps(bundle=False, alert_emails=ALERT_EMAILS, agent_role=True)
+        app,
+        "Dendro",
+        props=DendroProps(store="timestream", bundle=False, alert_emails=ALERT_EMAILS, agent_role=True),
     )
     kept = DendroStack(
-        app, "DendroKept", props=DendroProps(bundle=False, keep_data=True, sources=("nginx_access", "syslog"))
+        app,
+        "DendroKept",
+        props=DendroProps(
+            store="timestream", bundle=False, keep_data=True, sources=("nginx_access", "syslog")
+        ),
+    )
+    iceberg = DendroStack(
+        app, "DendroIceberg", props=DendroProps(bundle=False, alert_emails=ALERT_EMAILS, agent_role=True)
+    )
+    iceberg_kept = DendroStack(
+        app,
+        "DendroIcebergKept",
+        props=DendroProps(bundle=False, keep_data=True, sources=("nginx_access", "syslog")),
     )
     consumer = ConsumerStack(app, "Consumer", producer_stack_name="Dendro")
     consumer.add_dependency(dendro)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     app.synth()
-    return Synthesized(app=app, dendro=dendro, kept=kept, consumer=consumer, outdir=outdir)
+    return Synthesized(
+        app=app,
+        dendro=dendro,
+        kept=kept,
+        iceberg=iceberg,
+        iceberg_kept=iceberg_kept,
+        consumer=consumer,
+        outdir=outdir,
+    )

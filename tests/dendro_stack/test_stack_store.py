@@ -91,5 +91,7 @@ def test_a_store_that_is_not_built_yet_is_refused_with_the_choices() -> None:
 
     # The CLI refuses an unbuilt store before starting Node, from this list.
     assert tuple(STORE_TYPES) == BUILT_STORES
-    with pytest.raises(StoreNotBuiltError, match="store 'iceberg' is not available.*use one of: timestream"):
-        build_store(cdk.Stack(), "iceberg", props=None)  # type: ignore[arg-type]
+    with pytest.raises(
+        StoreNotBuiltError, match="store 'dynamo' is not available.*use one of: iceberg, timestream"
+    ):
+        build_store(cdk.Stack(), "dynamo", props=None)  # type: ignore[arg-type]

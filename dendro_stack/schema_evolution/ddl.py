@@ -1,0 +1,71 @@
+"""Athena DDL for the iceberg store's tables, and the rule for evolving them. Pure: strings in and out.
+
+Columns travel as (name, Athena type) pairs, the types being those Athena's Iceberg DDL accepts:
+string, bigint, double, boolean and timestamp (Iceberg `timestamp`, without zone, holding UTC).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+Column = tuple[str, str]
+TIME_COLUMN = "timestamp"  # every catalog source has it (the event contract's envelope)
+
+
+class SchemaConflictError(ValueError):
+    """A declared column exists with another type: Iceberg cannot narrow or reinterpret stored values."""
+
+
+def quote(name: str) -> str:
+    # Athena DDL is Hive-flavoured: identifiers in backticks. Every one is quoted because catalog
+    # names include reserved words (`timestamp`, `user`, `database`).
+    return "`" + name.replace("`", "``") + "`"
+
+
+def literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def create_table(database: str, table: str, columns: Sequence[Column], location: str) -> str:
+    """Iceberg v2 (Athena's default, and what Firehose requires), Parquet, one partition per day of
+    event time: dashboards read recent windows, so a query prunes every older day."""
+    body = ",\n  ".join(f"{quote(name)} {kind}" for name, kind in columns)
+    return (
+        f"CREATE TABLE IF NOT EXISTS {quote(database)}.{quote(table)} (\n  {body}\n)\n"
+        f"PARTITIONED BY (day({quote(TIME_COLUMN)}))\n"
+        f"LOCATION {literal(location)}\n"
+        "TBLPROPERTIES ('table_type'='ICEBERG', 'format'='parquet', 'write_compression'='zstd')"
+    )
+
+
+def add_columns(database: str, table: str, columns: Sequence[Column]) -> str:
+    body = ", ".join(f"{quote(name)} {kind}" for name, kind in columns)
+    return f"ALTER TABLE {quote(database)}.{quote(table)} ADD COLUMNS ({body})"
+
+
+@dataclass(frozen=True)
+class Evolution:
+    """What reconciling a table with its declared columns does: the columns to add, and the columns
+    the table keeps although the catalog no longer declares them (never dropped: they hold data)."""
+
+    added: tuple[Column, ...]
+    kept: tuple[str, ...]
+
+
+def plan(existing: Mapping[str, str], declared: Sequence[Column]) -> Evolution:
+    """`existing` is the table's columns as Glue lists them ({name: type}, names lowercase)."""
+    have = {name.lower(): kind.lower() for name, kind in existing.items()}
+    added = []
+    for name, kind in declared:
+        current = have.get(name.lower())
+        if current is None:
+            added.append((name, kind))
+        elif current != kind.lower():
+            raise SchemaConflictError(
+                f"column {name} is {current} in the table but the catalog declares {kind}; Iceberg "
+                f"cannot change it in place: give the field a new name in the catalog (e.g. {name}_{kind})"
+            )
+    declared_names = {name.lower() for name, _ in declared}
+    kept = tuple(sorted(name for name in have if name not in declared_names))
+    return Evolution(tuple(added), kept)

@@ -1,0 +1,84 @@
+"""`cost.estimate`: every line from the prices in one place, scaling as the volume does."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from cost import prices
+from cost.estimate import STORES, Usage, estimate, render, render_markdown
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_every_price_names_its_source_its_date_and_how_sure_it_is() -> None:
+    assert len(prices.ALL) >= 15
+    for name, price in prices.ALL.items():
+        assert price.usd > 0, name
+        assert price.source.startswith("https://"), name
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", price.read_on), name
+        assert price.basis in ("page", "2nd", "unverified"), name
+
+
+def test_prices_live_only_in_prices_py() -> None:
+    # A dollar figure elsewhere in the package would be a second place to update.
+    text = (REPO / "cost" / "estimate.py").read_text()
+    assert not re.search(r"\b0\.0\d+\b|\$\d", text)
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_the_lines_cover_each_service_of_the_store(store: str) -> None:
+    services = {line.service for line in estimate(10, store).lines}
+    expected = {"Firehose", "Lambda", "S3", "CloudWatch", "Athena" if store == "iceberg" else "Timestream"}
+    assert services == expected
+
+
+def test_iceberg_lines_are_the_arithmetic_of_their_prices() -> None:
+    usage = Usage()
+    lines = {line.item: line for line in estimate(10, "iceberg", 30, usage).lines}
+    month_gb = 10 * 730 / 24
+    assert lines["delivery to Iceberg"].usd == pytest.approx(month_gb * prices.FIREHOSE_ICEBERG_GB.usd)
+    stored = 10 / usage.compression * 30
+    assert lines["Iceberg data (30 days)"].usd == pytest.approx(stored * prices.S3_STANDARD_GB_MONTH.usd)
+
+
+def test_timestream_writes_are_billed_per_1_kb_record() -> None:
+    small = estimate(1, "timestream", usage=Usage(event_bytes=400))
+    large = estimate(1, "timestream", usage=Usage(event_bytes=1500))  # 2 KB units each, half the events
+    small_writes = next(line for line in small.lines if line.item.startswith("writes")).usd
+    large_writes = next(line for line in large.lines if line.item.startswith("writes")).usd
+    assert large_writes == pytest.approx(small_writes * 400 / 1500 * 2)
+
+
+def test_volume_and_retention_drive_the_total() -> None:
+    for store in STORES:
+        assert estimate(1, store).total < estimate(10, store).total < estimate(100, store).total
+        assert estimate(10, store, days_retained=365).total > estimate(10, store, days_retained=30).total
+
+
+def test_athena_bills_at_least_10_mb_a_query() -> None:
+    tiny = next(line for line in estimate(0.001, "iceberg").lines if line.service == "Athena")
+    usage = Usage()
+    queries = usage.dashboard_hours_per_day * usage.refreshes_per_hour * usage.queries_per_refresh * 730 / 24
+    assert tiny.usd == pytest.approx(queries * 10e6 / 1e12 * prices.ATHENA_TB_SCANNED.usd)
+
+
+def test_bad_input_names_the_problem() -> None:
+    with pytest.raises(ValueError, match="store 's3' is not one of iceberg, timestream"):
+        estimate(1, "s3")
+    with pytest.raises(ValueError, match="gb_per_day must be positive"):
+        estimate(0)
+
+
+def test_the_renderings_list_every_line_and_the_total() -> None:
+    result = estimate(10, "timestream", usage=dataclasses.replace(Usage(), hosts=3))
+    text = render(result)
+    assert text.splitlines()[0].startswith("Dendro monthly estimate: timestream store, 10 GB/day, 30 days")
+    assert all(line.item in text for line in result.lines)
+    assert text.splitlines()[-1].split()[-1] == f"{result.total:,.2f}"
+    markdown = render_markdown(result)
+    # The header row, the separator row, a row per line, the total.
+    assert markdown.count("\n| ") == len(result.lines) + 3
