@@ -1,7 +1,11 @@
 # Two entry points, both self-installing on a fresh machine (python3 >= 3.11, node/npm, make):
 #   make demo   Dendro's main job on the embedded local default
 #   make test   the whole test suite (what .ci/run calls)
-PYTHON ?= python3
+# pyvrl (Vector's VRL, used by the demo, imports and tests) has wheels for CPython 3.11/3.12 only.
+PYTHON ?= $(shell for p in python3 python3.12 python3.11; do \
+	$$p -c 'import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12)))' 2>/dev/null && { echo $$p; break; }; \
+	done || true)
+PYTHON := $(or $(PYTHON),python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -30,11 +34,10 @@ browser:
 
 install: $(STAMP) $(NODE_STAMP)
 
+# The whole local pipeline with realistic demo traffic (real VRL, real collector, DuckDB) and the
+# dashboard beside it; Ctrl-C stops it. The store is a throwaway file under .dendro/.
 demo: $(STAMP)
-	$(BIN)/dendro-node init --yes --root tests/fixtures/sample_server --source nginx_access --source host_metrics \
-		--sink http --endpoint http://127.0.0.1:8686 --output .dendro/demo/vector.toml
-	@echo
-	@cat .dendro/demo/vector.toml
+	$(BIN)/dendro local up --demo --db .dendro/demo.duckdb
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

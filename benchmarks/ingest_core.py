@@ -1,6 +1,6 @@
 """Throughput of the pure ingest core (decode + validate + route) on one core.
 
-    python benchmarks/ingest_core.py [--events 200000] [--rounds 3]
+    python benchmarks/ingest_core.py [--events 200000] [--rounds 5]
 
 The payload is NDJSON of nginx_access events made the real way: the sample access logs in
 ../shared/samples run through the catalog's VRL program (pyvrl), as Vector would send them, then
@@ -141,7 +141,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     body = make_payload(args.events)

@@ -1,8 +1,7 @@
-"""`dendro dashboard`: serve the dashboard (home, charts, query) over the local store or Timestream."""
+"""`dendro dashboard`: serve the dashboard (home, charts, query) over the local store or a stack."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,18 +10,10 @@ import typer
 from cli import options as o
 from cli.console import fail
 from cli.local import Db
+from cli.stores import Profile, StackName, StoreChoice, StoreOpt, open_cloud_backend
 
 if TYPE_CHECKING:
     from dashboard.backends import Backend
-
-
-StackName = Annotated[str, typer.Option("--stack-name", help="Stack to read from the cloud.")]
-
-
-class DashboardStore(StrEnum):
-    local = "local"
-    iceberg = "iceberg"
-    timestream = "timestream"
 
 
 def dashboard(
@@ -30,10 +21,7 @@ def dashboard(
         str, typer.Option(help="Address to listen on; anything but loopback requires --token.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 3000,
-    store: Annotated[
-        DashboardStore,
-        typer.Option(help="local DuckDB, or a deployed stack: iceberg (Athena) or timestream."),
-    ] = DashboardStore.local,
+    store: StoreOpt = StoreChoice.local,
     db: Db = None,
     token: Annotated[
         str | None,
@@ -44,9 +32,7 @@ def dashboard(
         ),
     ] = None,
     region: o.Region = None,
-    profile: Annotated[
-        str | None, typer.Option(help="AWS profile for a cloud --store (default: the usual chain).")
-    ] = None,
+    profile: Profile = None,
     stack_name: StackName = "Dendro",
 ) -> None:
     """Serve the dashboard: sources and pipeline health, RED and host charts, and read-only SQL with export.
@@ -63,7 +49,9 @@ def dashboard(
         check_bind(host, token)
     except InsecureBindError as error:
         fail(str(error))
-    backend = _local(db) if store is DashboardStore.local else _cloud(store, region, profile, stack_name)
+    backend = (
+        _local(db) if store is StoreChoice.local else open_cloud_backend(store, region, profile, stack_name)
+    )
     try:
         server = DashboardServer(backend, host, port, token)
     except OSError as error:
@@ -84,17 +72,3 @@ def _local(db: Path | None) -> Backend:
     if not path.exists():
         typer.echo(f"No store at {path} yet: the page says how to start one (dendro local up --demo).")
     return LocalBackend.open(path)
-
-
-def _cloud(store: DashboardStore, region: str | None, profile: str | None, stack_name: str) -> Backend:
-    from dashboard.backends import QueryError
-    from dashboard.backends.athena import AthenaBackend
-    from dashboard.backends.timestream import TimestreamBackend
-    from dendro_stack.cdk_cli import PreflightError
-    from dendro_stack.preflight import check_credentials
-
-    backend = AthenaBackend if store is DashboardStore.iceberg else TimestreamBackend
-    try:
-        return backend.from_stack(check_credentials(profile, region).session, stack_name)
-    except (PreflightError, QueryError) as error:
-        fail(str(error))

@@ -60,13 +60,15 @@ def up(
     demo: Annotated[
         bool, typer.Option("--demo", help="Also generate realistic traffic from three demo web servers.")
     ] = False,
+    dashboard_port: Annotated[
+        int, typer.Option("--dashboard-port", help="Also serve the dashboard here (same address); -1: no.")
+    ] = 3000,
 ) -> None:
     """Start the collector that Vector's http sink posts to; stop it with Ctrl-C or SIGTERM.
 
-    Every batch is answered 200 only once it is committed to the store; SIGTERM finishes the batches
-    in flight before exiting. Point agents here with:
+    A batch is answered 200 only once it is committed; SIGTERM finishes the batches in flight first.
 
-        dendro configure --sink http --endpoint http://THIS_HOST:8686
+    Point agents here with: dendro configure --sink http --endpoint http://THIS_HOST:8686
     """
     from local_pipeline.collector import (
         Collector,
@@ -79,12 +81,22 @@ def up(
     from local_pipeline.store import StoreError, default_db_path
 
     path = (db or default_db_path()).expanduser()
+    new_store = not path.exists()
     try:
         collector = Collector(CollectorConfig(db=path, host=host, port=port, token=token))
     except (InsecureBindError, StoreError, SchemaConflictError) as error:
         fail(str(error))
     except OSError as error:
         fail(f"cannot listen on {host}:{port} ({error.strerror or error}); choose another --port")
+    board = None
+    if dashboard_port >= 0:
+        from dashboard.server import beside_collector
+
+        try:
+            board = beside_collector(collector, host=host, port=dashboard_port, token=token)
+        except OSError as error:
+            collector.close()
+            fail(f"cannot serve the dashboard on port {dashboard_port} ({error}); use --dashboard-port")
     traffic = None
     if demo:
         from local_pipeline.demo import DemoTraffic
@@ -93,22 +105,23 @@ def up(
         try:
             traffic = DemoTraffic(collector.url, token).start()
         except VrlUnavailableError as error:
+            if board is not None:
+                board.stop()
             collector.close()
             fail(str(error))
     typer.echo(f"Dendro collector listening on {collector.url}")
-    typer.echo(
-        f"Store: {path}"
-        + (
-            f" (tables updated: {len(collector.store.migrations)} changes)"
-            if collector.store.migrations
-            else ""
-        )
-    )
+    if board is not None:
+        typer.echo(f"Dashboard: open {board.url}")
+    typer.echo(f"Store: {path}" + (" (new)" if new_store else ""))
+    if not new_store:
+        for statement in collector.store.migrations:  # the catalog grew since the last start
+            typer.echo(f"  schema: {statement}")
     if traffic is not None:
         typer.echo("Demo traffic: web-1, web-2, web-3 (nginx access logs and host metrics), last hour first.")
         typer.echo("Try, in another terminal:")
+        db_flag = "" if path == default_db_path().expanduser() else f" --db {path}"
         for example in QUERY_EXAMPLES:
-            typer.echo(f"  {example}")
+            typer.echo(f"  {example}{db_flag}")
     typer.echo("Stop with Ctrl-C.")
     tune_gc()
     reporter = _Reporter(collector.writer.totals)
@@ -119,6 +132,8 @@ def up(
         reporter.stop()
         if traffic is not None:
             traffic.stop()
+        if board is not None:
+            board.stop()
         collector.close()
     totals = collector.writer.totals
     typer.echo(f"Stopped. Stored {totals.stored:,} rows and rejected {totals.rejected:,}.")

@@ -9,11 +9,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli import options as o
 from cli.console import fail
 from cli.local import Db
+from cli.stores import Profile, StackName, StoreChoice, StoreOpt, open_cloud_backend
 
 if TYPE_CHECKING:
     from local_pipeline.query import QueryResult
+
+
+# Cloud stores bill per query; a terminal has no use for more rows than this.
+CLOUD_MAX_ROWS = 10_000
 
 
 class OutputFormat(StrEnum):
@@ -29,21 +35,33 @@ def query(
         OutputFormat,
         typer.Option("--format", "-f", help="table for people; json (array of rows) or csv for tools."),
     ] = OutputFormat.table,
+    store: StoreOpt = StoreChoice.local,
+    region: o.Region = None,
+    profile: Profile = None,
+    stack_name: StackName = "Dendro",
 ) -> None:
-    """Run read-only SQL (DuckDB dialect) on the local store; works while `dendro local up` runs.
+    """Run read-only SQL on the local store (DuckDB dialect; works while `dendro local up` runs) or on
+    a deployed stack (--store iceberg: Athena's dialect; --store timestream).
 
-    Tables: one per source type (nginx_access, host_metrics, ...) and _rejects. Writes, settings and
-    reading outside files are refused.
+    Tables: one per source type (nginx_access, host_metrics, ...), and _rejects.
+
+    Writes, settings and reading outside files are refused. For example:
 
         dendro query "SHOW TABLES"
+
         dendro query "SELECT status_class, count(*) FROM nginx_access GROUP BY ALL" --format json
+
+        dendro query "SELECT count(*) FROM nginx_access" --store iceberg --region eu-west-1
     """
     from local_pipeline.query import QueryError, query_store
     from local_pipeline.store import StoreError, default_db_path
 
-    path = (db or default_db_path()).expanduser()
     try:
-        result = query_store(path, sql)
+        if store is StoreChoice.local:
+            result = query_store((db or default_db_path()).expanduser(), sql)
+        else:
+            backend = open_cloud_backend(store, region, profile, stack_name)
+            result = backend.query(sql, CLOUD_MAX_ROWS)
     except (QueryError, StoreError) as error:
         fail(str(error))
     if output is OutputFormat.json:

@@ -208,10 +208,12 @@ def api_chart(request: Request) -> Response:
 
 
 async def _sql_from(request: Request) -> str:
-    """The SQL of a JSON body {"sql": ...} or of a form field `sql`."""
-    if request.headers.get("content-type", "").startswith("application/json"):
+    """The SQL of a JSON body {"sql": ...} or of a form field `sql`. A body that starts with `{` is
+    JSON whatever its Content-Type says: `curl -d '{"sql": ...}'` sends it as a form."""
+    raw = await request.body()
+    if request.headers.get("content-type", "").startswith("application/json") or raw.lstrip()[:1] == b"{":
         try:
-            body = orjson.loads(await request.body())
+            body = orjson.loads(raw)
         except orjson.JSONDecodeError:
             raise QueryError('the body is not JSON; send {"sql": "SELECT ..."}') from None
         sql = body.get("sql") if isinstance(body, dict) else None

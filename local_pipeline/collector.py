@@ -45,7 +45,8 @@ log = logging.getLogger("dendro.collector")
 DEFAULT_PORT = 8686
 # Vector's http sink sends batches of up to 10 MB (batch.max_bytes) before compression.
 MAX_BODY_BYTES = 32 * 1024 * 1024
-MAX_PENDING_BYTES = 256 * 1024 * 1024
+# Batches decoded and waiting for their commit; in memory they weigh three to four times this.
+MAX_PENDING_BYTES = 64 * 1024 * 1024
 QUERY_MAX_ROWS = 100_000
 
 
@@ -85,7 +86,7 @@ def check_bind(host: str, token: str | None) -> None:
 
 
 class Collector:
-    """Store, writer thread and HTTP server. `serve_forever()` in one thread, `request_stop()` from any
+    """Store, writer threads and HTTP server. `serve_forever()` in one thread, `request_stop()` from any
     (a signal handler included), then `close()` commits what is queued and releases the store."""
 
     def __init__(self, config: CollectorConfig) -> None:
@@ -258,22 +259,23 @@ class _Handler(BaseHTTPRequestHandler):
             collector.leave()
 
     def _post(self, collector: Collector) -> None:
+        limit = collector.config.max_body_bytes
+        if not collector.authorized(self.headers.get("Authorization")):
+            self._discard_body(limit)
+            self._answer(401, {"error": "missing or wrong bearer token"}, authenticate=True)
+            return
         path = urllib.parse.urlsplit(self.path).path
         if path not in ("/", "/query"):
-            self._discard_body()
+            self._discard_body(limit)
             self._answer(404, {"error": f"no endpoint {path}; POST events to /"})
-            return
-        if not collector.authorized(self.headers.get("Authorization")):
-            self._discard_body()
-            self._answer(401, {"error": "missing or wrong bearer token"}, authenticate=True)
             return
         encoding = self.headers.get("Content-Encoding", "identity").strip().lower()
         if encoding not in ("", "identity", "gzip", "x-gzip"):
-            self._discard_body()
+            self._discard_body(limit)
             message = f'Content-Encoding {encoding!r} is not supported; set compression = "gzip" (or none)'
             self._answer(400, {"error": message})
             return
-        body = self._read_body(collector.config.max_body_bytes)
+        body = self._read_body(limit)
         if body is None:
             return
         if path == "/query":
@@ -290,7 +292,8 @@ class _Handler(BaseHTTPRequestHandler):
         if length is None:
             return None
         if length > limit:
-            self._discard_body()
+            # Read it anyway (up to a point) so that the sender sees the 413 rather than a reset.
+            self._discard_body(4 * limit)
             self._answer(
                 413,
                 {
@@ -318,17 +321,14 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return max(length, 0)
 
-    def _discard_body(self) -> None:
+    def _discard_body(self, limit: int) -> None:
         """Read and drop an unwanted body so the connection stays usable for the next request; a body
-        too large to be worth reading closes the connection instead."""
+        over `limit` closes the connection instead."""
         try:
             length = int(self.headers.get("Content-Length", "0"))
         except ValueError:
             length = 0
-        if (
-            length > 4 * self.server.collector.config.max_body_bytes
-            or "chunked" in self.headers.get("Transfer-Encoding", "").lower()
-        ):
+        if length > limit or "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self.close_connection = True
             return
         while length > 0:

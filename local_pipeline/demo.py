@@ -78,10 +78,15 @@ def in_spike(second: int, plan: DemoPlan) -> bool:
     return second % plan.spike_every < plan.spike_seconds
 
 
+def host_share(host: str, plan: DemoPlan) -> float:
+    """How much of the peak rate a host serves: the first host most, so the hosts are told apart."""
+    return 1.0 - 0.2 * plan.hosts.index(host) / max(1, len(plan.hosts) - 1)
+
+
 def access_lines(host: str, at: datetime, plan: DemoPlan, rng: random.Random) -> list[str]:
     """One second of one host's nginx access log."""
     second = int(at.timestamp())
-    rate = daily_rate(at, plan.peak_rps)
+    rate = daily_rate(at, plan.peak_rps) * host_share(host, plan)
     count = int(rate) + (1 if rng.random() < rate - int(rate) else 0)
     failing = in_burst(second, plan) == host
     slow = in_spike(second, plan)
@@ -217,7 +222,7 @@ class DemoTraffic:
                 for line in access_lines(host, at, plan, self.rng):
                     yield program.remap({"message": line, "host": host, "source_type": "file"})
                 if int(at.timestamp()) % plan.metrics_every == 0:
-                    load = daily_rate(at, 1.0)
+                    load = daily_rate(at, 1.0) * host_share(host, plan)
                     for metric in host_metrics(host, at, load, self.rng):
                         yield self.metrics[host].remap(metric)
 

@@ -53,6 +53,15 @@ def columns_sql(source: Source) -> str:
     return ", ".join(f"{quote(f.name)} {DUCKDB_TYPES[f.type]}" for f in source.columns)
 
 
+def insert_sql(source: Source) -> str:
+    """INSERT of rows given as JSON arrays (one VARCHAR each, parameter $1): each element is read as
+    text and cast to its column's type, which DuckDB does exactly for the text orjson writes."""
+    names = ", ".join(quote(f.name) for f in source.columns)
+    casts = ", ".join(f"v[{i}]::{DUCKDB_TYPES[f.type]}" for i, f in enumerate(source.columns, start=1))
+    rows = "SELECT from_json(unnest($1::VARCHAR[]), '[\"VARCHAR\"]') AS v"
+    return f"INSERT INTO {quote(source.type)} ({names}) SELECT {casts} FROM ({rows})"
+
+
 def plan_migration(existing: Mapping[str, Mapping[str, str]], sources: Mapping[str, Source]) -> list[str]:
     """The DDL that brings a store whose tables have `existing` columns ({table: {column: type}}) up
     to the catalog. Pure, so the rules are tested without a database."""

@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 
 from catalog import SOURCES
 from catalog.model import Source
 from ingest_lambda.batch import Batch
-from local_pipeline.schema import BATCHES, IMPORTS, REJECT_COLUMNS, REJECTS, migrate, quote
+from ingest_lambda.validate import Row
+from local_pipeline.schema import BATCHES, IMPORTS, REJECT_COLUMNS, REJECTS, insert_sql, migrate, quote
 
 DEFAULT_DB = Path("~/.dendro/dendro.duckdb")
 # A batch id is kept this long: Vector retries a lost acknowledgement within seconds to hours.
@@ -102,6 +104,7 @@ class Store:
         self.path = path
         self.sources = sources
         self.columns = {t: [f.name for f in s.columns] for t, s in sources.items()}
+        self.insert_sql = {t: insert_sql(s) for t, s in sources.items()}
         self.migrations: list[str] = []
 
     @classmethod
@@ -130,17 +133,41 @@ class Store:
         con.begin()
         try:
             fresh = self._fresh(con, writes)
-            appenders: dict[str, Any] = {}
+            tables: dict[str, list[Row]] = {}
+            rejects: list[tuple[Any, ...]] = []
             for write, is_fresh in zip(writes, fresh, strict=True):
-                if is_fresh:
-                    self._append(con, write, appenders)
-            for appender in appenders.values():
+                if not is_fresh:
+                    continue
+                for table, rows in write.batch.rows.items():
+                    tables.setdefault(table, []).extend(rows)
+                rejects.extend(
+                    (write.received, r.type, r.reason, r.detail, r.raw) for r in write.batch.rejects
+                )
+                self._record(con, write)
+            for table, rows in tables.items():
+                if rows:
+                    self._insert(con, table, rows)
+            if rejects:
+                appender = con.appender(REJECTS, columns=list(REJECT_COLUMNS))
+                appender.append_rows(rejects)
                 appender.flush()
         except BaseException:
             con.rollback()
             raise
         con.commit()
         return fresh
+
+    def _insert(self, con: duckdb.DuckDBPyConnection, table: str, rows: list[Row]) -> None:
+        """Rows travel to DuckDB as JSON text that orjson makes from the typed values, and DuckDB's C++
+        casts them back (schema.insert_sql). Handing DuckDB one string per row instead of one Python
+        object per value cuts the time this holds the GIL by two thirds, which is what bounds the
+        collector's throughput. The text comes from the typed row, not from what the sender sent, so
+        the stored values are exactly the row's: timestamps in RFC 3339 with offset, floats in
+        shortest round-trip form, strings escaped by one encoder."""
+        if set(map(len, rows)) != {len(self.columns[table])}:
+            raise ValueError(f"rows for {table} must have {len(self.columns[table])} values each")
+        dumps = orjson.dumps
+        con.execute(self.insert_sql[table], [[dumps(row).decode() for row in rows]])
 
     def _fresh(self, con: duckdb.DuckDBPyConnection, writes: Sequence[Write]) -> list[bool]:
         ids = [w.batch_id for w in writes if w.batch_id]
@@ -161,16 +188,9 @@ class Store:
                 fresh.append(True)
         return fresh
 
-    def _append(self, con: duckdb.DuckDBPyConnection, write: Write, appenders: dict[str, Any]) -> None:
+    def _record(self, con: duckdb.DuckDBPyConnection, write: Write) -> None:
+        """The bookkeeping that makes the write exactly-once, in its transaction."""
         batch = write.batch
-        for table, rows in batch.rows.items():
-            if rows:
-                self._appender(con, table, appenders).append_rows(rows)
-        if batch.rejects:
-            received = write.received
-            self._appender(con, REJECTS, appenders).append_rows(
-                [(received, r.type, r.reason, r.detail, r.raw) for r in batch.rejects]
-            )
         if write.batch_id is not None:
             con.execute(
                 f"INSERT INTO {BATCHES} VALUES ($1, $2, $3, $4, $5)",
@@ -182,13 +202,6 @@ class Store:
                 f"INSERT OR REPLACE INTO {IMPORTS} VALUES ($1, $2, $3, $4, $5)",
                 [c.fingerprint, c.type, c.path, c.offset, write.received],
             )
-
-    def _appender(self, con: duckdb.DuckDBPyConnection, table: str, appenders: dict[str, Any]) -> Any:
-        appender = appenders.get(table)
-        if appender is None:
-            columns = list(REJECT_COLUMNS) if table == REJECTS else self.columns[table]
-            appender = appenders[table] = con.appender(table, columns=columns)
-        return appender
 
     def checkpoint(self, fingerprint: str, type_id: str) -> int:
         """The offset an import of this file reached (0 if never imported)."""

@@ -1,11 +1,11 @@
 """Writer threads commit what the HTTP handlers hand them.
 
 Handlers submit a Write and wait; a writer takes everything queued so far and commits it in one
-transaction (group commit), then releases the waiters. Two writers, each on its own connection,
-take turns: while one waits for DuckDB to write and sync its commit (the GIL released), the other
-appends the next group, so the CPU is not idle during the sync. A handler answers 200 only once its Write is
-committed, so an acknowledged batch survives a crash. The queue is bounded by bytes: when it is full
-`submit` refuses at once, and the handler answers 429 so that Vector backs off and retries.
+transaction (group commit), then releases the waiters. A handler answers 200 only once its Write is
+committed, so an acknowledged batch survives a crash. Two writers, each on its own connection, take
+turns: while one waits for DuckDB to write and sync its commit (with the GIL released), the other
+appends the next group. The queue is bounded by bytes: when it is full `submit` refuses at once, and
+the handler answers 429 so that Vector backs off and retries.
 """
 
 from __future__ import annotations
@@ -127,7 +127,8 @@ class Writer:
         try:
             fresh = self.store.write([p.write for p in group], con)
         except Exception as error:  # a failed commit fails its waiters (500, Vector retries); go on
-            self.totals.failed_commits += 1
+            with self._lock:
+                self.totals.failed_commits += 1
             for pending in group:
                 pending.error = error
         else:
@@ -142,9 +143,10 @@ class Writer:
 
     def _count(self, pending: Pending, is_fresh: bool) -> None:
         totals = self.totals
-        if not is_fresh:
-            totals.duplicates += 1
-            return
-        totals.batches += 1
-        totals.stored += pending.write.batch.stored
-        totals.rejected += pending.write.batch.rejected
+        with self._lock:  # two writers update these
+            if not is_fresh:
+                totals.duplicates += 1
+                return
+            totals.batches += 1
+            totals.stored += pending.write.batch.stored
+            totals.rejected += pending.write.batch.rejected

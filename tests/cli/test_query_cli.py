@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 import orjson
@@ -91,3 +92,20 @@ def test_a_missing_store_says_how_to_make_one(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "no store at" in result.stderr and "dendro local up --demo" in result.stderr
     assert not (tmp_path / "none.duckdb").exists()
+
+
+@pytest.mark.parametrize("store", ["iceberg", "timestream"])
+def test_cloud_store_without_credentials_is_one_line(
+    store: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Given an environment where boto3 finds no credentials anywhere (AWS is never contacted)
+    for name in [n for n in os.environ if n.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+    result = runner.invoke(app, ["SELECT 1", "--store", store, "--region", "eu-west-1"])
+
+    assert result.exit_code == 1
+    assert "no AWS credentials found" in result.stderr

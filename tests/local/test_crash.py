@@ -3,6 +3,7 @@ Every batch that was acknowledged must be in the store exactly once."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
@@ -18,12 +19,23 @@ from local_pipeline.store import Store
 from tests.events import load_event
 
 REPO = Path(__file__).resolve().parents[2]
-BATCHES, RECORDS = 80, 250
+BATCHES, RECORDS = 50, 200
 
 
 def start(db: Path) -> tuple[subprocess.Popen[str], str]:
     """`dendro local up` in a process of its own; returns it and the URL it printed."""
-    command = [sys.executable, "-m", "cli.local", "up", "--port", "0", "--db", str(db)]
+    command = [
+        sys.executable,
+        "-m",
+        "cli.local",
+        "up",
+        "--port",
+        "0",
+        "--dashboard-port",
+        "-1",
+        "--db",
+        str(db),
+    ]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None
     for line in process.stdout:
@@ -52,7 +64,7 @@ def load(url: str, bodies: dict[int, bytes], acknowledged: set[int]) -> None:
                 number = todo.pop(0)
             try:
                 status, _ = client.post(bodies[number])
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 continue
             if status == 200:
                 with lock:
@@ -80,13 +92,13 @@ def test_kill_9_mid_load_then_restart_keeps_every_acknowledged_record_exactly_on
     acknowledged: set[int] = set()
     killer = threading.Thread(target=load, args=(url, bodies, acknowledged))
     killer.start()
-    # When it is killed -9 once 20 batches are acknowledged, with others in flight
-    while len(acknowledged) < 20 and killer.is_alive():
+    # When it is killed -9 once 15 batches are acknowledged, with others in flight
+    while len(acknowledged) < 15 and killer.is_alive():
         killer.join(0.01)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     killer.join()
-    assert 20 <= len(acknowledged) < BATCHES, "the kill must land in the middle of the load"
+    assert 15 <= len(acknowledged) < BATCHES, "the kill must land in the middle of the load"
     before = set(acknowledged)
 
     # Then after a restart, every acknowledged batch is there, whole and once

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -13,6 +14,7 @@ import pytest
 
 from catalog import SOURCES
 from catalog.model import Field, FieldType, Role, Source
+from ingest_lambda.batch import Batch
 from ingest_lambda.route import Router
 from local_pipeline.store import Checkpoint, Store, StoreLockedError, Write
 from tests.events import load_event
@@ -49,13 +51,50 @@ def test_a_batch_id_is_stored_once(db: Path) -> None:
 
 def test_a_failed_transaction_stores_nothing(db: Path) -> None:
     batch = Router().ingest(nginx_batch())
-    batch.rows["nginx_access"].append(("not", "a", "row"))  # wrong arity: the append fails
+    row = batch.rows["nginx_access"][0]
+    batch.rows["nginx_access"].append((*row[:8], "not a number", *row[9:]))  # status: DuckDB refuses it
 
     with Store.open(db) as store:
-        with pytest.raises(duckdb.Error):
+        with pytest.raises(duckdb.ConversionException):
             store.write([Write(batch, "id-1")])
         assert store.count("nginx_access") == 0
         assert store.count("_batches") == 0
+
+
+PROBE = Source(
+    type="probe",
+    title="every field type",
+    collectors=(),
+    fields=tuple(Field(f"{kind.value}_value", kind, Role.MEASURE) for kind in FieldType),
+)
+
+
+def test_values_are_stored_exactly(db: Path) -> None:
+    # Rows reach DuckDB as JSON text: hard cases for that trip must come back unchanged.
+    when = datetime(2026, 3, 2, 4, 5, 6, 789012, tzinfo=UTC)
+    rows = [
+        ("probe", "h", when, 'quote " back\\slash \u2028 é 日本 \x00 nul', -(2**63), 0.1, True, when),
+        ("probe", "h", when, "", 2**63 - 1, 5e-324, False, None),
+        ("probe", "h", when, None, None, 1.7976931348623157e308, None, datetime(1970, 1, 1, tzinfo=UTC)),
+        ("probe", "h", when, "1e5", 0, -123456.789e-10, None, when.replace(microsecond=0)),
+    ]
+    batch = Batch(rows={"probe": rows})
+
+    with Store.open(db, {"probe": PROBE}) as store:
+        store.write([Write(batch)])
+        stored = store.con.execute("SELECT * FROM probe").fetchall()
+
+    assert sorted(stored, key=lambda r: (r[4] is None, r[4])) == sorted(
+        rows, key=lambda r: (r[4] is None, r[4])
+    )
+
+
+def test_rows_of_the_wrong_width_are_refused(db: Path) -> None:
+    batch = Router().ingest(nginx_batch())
+    batch.rows["nginx_access"].append(("not", "a", "row"))
+
+    with Store.open(db) as store, pytest.raises(ValueError, match="must have 19 values"):
+        store.write([Write(batch)])
 
 
 def test_checkpoints(db: Path) -> None:
