@@ -179,7 +179,9 @@ def import_(
 ) -> None:
     """Backfill log files through the source's real VRL parser (the one Vector runs) into the store.
 
-    Importing a file again adds only what was appended since: nothing is stored twice.
+    Importing a file again adds only what was appended since: nothing is stored twice. Example:
+
+        dendro local import /var/log/nginx/access.log.1 --source nginx_access --host web-1
     """
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
