@@ -14,40 +14,19 @@ cloudformation:DescribeStacks and cloudwatch:DescribeAlarms.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from dashboard.backends import Alarm, Health
+from dashboard.backends import Health
+from dashboard.backends.cloud import aws_message, check_one_read, stack_health, store_outputs, table_names
 from dashboard.dialect import Athena
 from local_pipeline.query import QueryError, QueryResult
 
 READ_KEYWORDS = frozenset({"SELECT", "WITH", "SHOW", "DESCRIBE", "EXPLAIN", "VALUES"})
-MAX_QUERY_CHARS = 262_144  # StartQueryExecution's QueryString limit
 QUERY_TIMEOUT = 60.0
-
-# Comments, string literals and quoted names, which may contain anything (semicolons, keywords).
-_NOISE = re.compile(r"--[^\n]*|/\*.*?(?:\*/|$)|'(?:[^']|'')*'?|\"(?:[^\"]|\"\")*\"?|`[^`]*`?", re.DOTALL)
 
 
 def check_read_only(sql: str) -> None:
-    bare = _NOISE.sub(" ", sql)
-    statements = [s for s in bare.split(";") if s.strip()]
-    if not statements:
-        raise QueryError("no SQL statement given; try: SHOW TABLES")
-    if len(statements) > 1:
-        raise QueryError("one statement at a time: Athena runs a single query per request")
-    keyword = statements[0].split(None, 1)[0].upper()
-    if keyword not in READ_KEYWORDS:
-        raise QueryError(
-            f"{keyword} statements are refused: the dashboard is read-only; run a SELECT (or SHOW / DESCRIBE)"
-        )
-    if len(sql) > MAX_QUERY_CHARS:
-        raise QueryError(f"the query is {len(sql):,} characters; Athena takes at most {MAX_QUERY_CHARS:,}")
-
-
-def _message(error: Exception) -> str:
-    response = getattr(error, "response", {}) or {}
-    return str(response.get("Error", {}).get("Message") or error)
+    check_one_read(sql, service="Athena", allowed=READ_KEYWORDS, hint="SHOW TABLES")
 
 
 class AthenaBackend:
@@ -79,22 +58,14 @@ class AthenaBackend:
     def from_stack(cls, session: Any, stack_name: str) -> AthenaBackend:
         """Find the database, tables and workgroup in the deployed stack's outputs."""
         from dendro_stack.names import OutputKey
-        from dendro_stack.status import stack_outputs
 
-        _, outputs = stack_outputs(session, stack_name)
-        store = outputs.get(OutputKey.STORE)
-        if store != "iceberg" or not outputs.get(OutputKey.ATHENA_WORKGROUP):
-            raise QueryError(
-                f"stack {stack_name} stores its data in {store or 'an unknown store'}, not Iceberg; "
-                f"run `dendro dashboard --store {store or 'local'}`, or pass the --stack-name of an "
-                "iceberg stack"
-            )
+        outputs = store_outputs(session, stack_name, "iceberg", OutputKey.ATHENA_WORKGROUP)
         return cls(
             session.client("athena"),
             session.client("cloudwatch"),
             database=outputs[OutputKey.DATABASE_NAME],
             workgroup=outputs[OutputKey.ATHENA_WORKGROUP],
-            tables=[t for t in outputs.get(OutputKey.TABLE_NAMES, "").split(",") if t],
+            tables=table_names(outputs),
             stack_name=stack_name,
             region=session.region_name,
         )
@@ -120,30 +91,13 @@ class AthenaBackend:
         except AthenaQueryError as error:
             raise QueryError(str(error)) from None
         except ClientError as error:
-            raise QueryError(f"Athena: {_message(error)}") from None
+            raise QueryError(f"Athena: {aws_message(error)}") from None
         except BotoCoreError as error:
             raise QueryError(f"Athena could not be reached: {error}") from None
         return QueryResult(result.columns, result.rows, result.truncated)
 
     def health(self) -> Health:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        health = Health()
-        alarms: list[Alarm] = []
-        try:
-            pages = self.cloudwatch.get_paginator("describe_alarms").paginate(
-                AlarmNamePrefix=f"{self.stack_name}-", AlarmTypes=["MetricAlarm", "CompositeAlarm"]
-            )
-            for page in pages:
-                for alarm in page.get("MetricAlarms", []) + page.get("CompositeAlarms", []):
-                    alarms.append(
-                        Alarm(alarm["AlarmName"], alarm["StateValue"], alarm.get("StateReason", ""))
-                    )
-        except (ClientError, BotoCoreError) as error:
-            health.problems.append(f"alarm states unavailable: {_message(error)}")
-        order = {"ALARM": 0, "INSUFFICIENT_DATA": 1, "OK": 2}
-        health.alarms = sorted(alarms, key=lambda a: (order.get(a.state, 3), a.name))
-        return health
+        return stack_health(self.cloudwatch, self.stack_name)
 
     def close(self) -> None:
         pass

@@ -12,39 +12,20 @@ timestream:DescribeEndpoints, cloudformation:DescribeStacks and cloudwatch:Descr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
-from dashboard.backends import Alarm, Health
+from dashboard.backends import Health
+from dashboard.backends.cloud import aws_message, check_one_read, stack_health, store_outputs, table_names
 from dashboard.dialect import Timestream
 from local_pipeline.query import QueryError, QueryResult
 
 READ_KEYWORDS = frozenset({"SELECT", "WITH", "SHOW", "DESCRIBE"})
-MAX_QUERY_CHARS = 262_144  # the API's QueryString limit
 PAGE_ROWS = 1000  # MaxRows per page: the API's maximum
-
-# Comments, string literals and quoted names, which may contain anything (semicolons, keywords).
-_NOISE = re.compile(r"--[^\n]*|/\*.*?(?:\*/|$)|'(?:[^']|'')*'?|\"(?:[^\"]|\"\")*\"?", re.DOTALL)
 
 
 def check_read_only(sql: str) -> None:
-    """Refuse anything but one SELECT / WITH / SHOW / DESCRIBE statement."""
-    bare = _NOISE.sub(" ", sql)
-    statements = [s for s in bare.split(";") if s.strip()]
-    if not statements:
-        raise QueryError("no SQL statement given; try: SHOW TABLES FROM <database>")
-    if len(statements) > 1:
-        raise QueryError("one statement at a time: Timestream runs a single query per request")
-    keyword = statements[0].split(None, 1)[0].upper()
-    if keyword == "UNLOAD":
-        raise QueryError("UNLOAD statements are refused: they write to S3, and this page is read-only")
-    if keyword not in READ_KEYWORDS:
-        raise QueryError(f"{keyword} statements are refused: run a SELECT (or SHOW / DESCRIBE)")
-    if len(sql) > MAX_QUERY_CHARS:
-        raise QueryError(
-            f"the query is {len(sql):,} characters; Timestream takes at most {MAX_QUERY_CHARS:,}"
-        )
+    check_one_read(sql, service="Timestream", allowed=READ_KEYWORDS, hint="SHOW TABLES FROM <database>")
 
 
 def _scalar(value: str, kind: str) -> Any:
@@ -81,11 +62,6 @@ def _datum(datum: dict[str, Any], kind: dict[str, Any]) -> Any:
     return None
 
 
-def _message(error: Exception) -> str:
-    response = getattr(error, "response", {}) or {}
-    return str(response.get("Error", {}).get("Message") or error)
-
-
 class TimestreamBackend:
     store = "timestream"
 
@@ -110,20 +86,13 @@ class TimestreamBackend:
     def from_stack(cls, session: Any, stack_name: str) -> TimestreamBackend:
         """Find the database and tables in the deployed stack's outputs (`dendro deploy` made them)."""
         from dendro_stack.names import OutputKey
-        from dendro_stack.status import stack_outputs
 
-        _, outputs = stack_outputs(session, stack_name)
-        store = outputs.get(OutputKey.STORE)
-        if store != "timestream" or not outputs.get(OutputKey.DATABASE_NAME):
-            raise QueryError(
-                f"stack {stack_name} stores its data in {store or 'an unknown store'}, not Timestream; "
-                "run `dendro dashboard --store local`, or pass the --stack-name of a Timestream stack"
-            )
+        outputs = store_outputs(session, stack_name, "timestream", OutputKey.DATABASE_NAME)
         return cls(
             session.client("timestream-query"),
             session.client("cloudwatch"),
             database=outputs[OutputKey.DATABASE_NAME],
-            tables=[t for t in outputs.get(OutputKey.TABLE_NAMES, "").split(",") if t],
+            tables=table_names(outputs),
             stack_name=stack_name,
             region=session.region_name,
         )
@@ -167,32 +136,13 @@ class TimestreamBackend:
                         self.client.cancel_query(QueryId=page["QueryId"])
                     break
         except ClientError as error:
-            raise QueryError(f"Timestream: {_message(error)}") from None
+            raise QueryError(f"Timestream: {aws_message(error)}") from None
         except BotoCoreError as error:
             raise QueryError(f"Timestream could not be reached: {error}") from None
         return QueryResult(columns, rows[:max_rows] if truncated else rows, truncated)
 
     def health(self) -> Health:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        health = Health()
-        alarms: list[Alarm] = []
-        try:
-            # CloudFormation names the stack's alarms `<stack>-<logical id>-<suffix>`.
-            pages = self.cloudwatch.get_paginator("describe_alarms").paginate(
-                AlarmNamePrefix=f"{self.stack_name}-", AlarmTypes=["MetricAlarm", "CompositeAlarm"]
-            )
-            for page in pages:
-                for alarm in page.get("MetricAlarms", []) + page.get("CompositeAlarms", []):
-                    alarms.append(
-                        Alarm(alarm["AlarmName"], alarm["StateValue"], alarm.get("StateReason", ""))
-                    )
-        except (ClientError, BotoCoreError) as error:
-            health.problems.append(f"alarm states unavailable: {_message(error)}")
-        # Firing first: during an outage the alarm that fired is what the team looks for.
-        order = {"ALARM": 0, "INSUFFICIENT_DATA": 1, "OK": 2}
-        health.alarms = sorted(alarms, key=lambda a: (order.get(a.state, 3), a.name))
-        return health
+        return stack_health(self.cloudwatch, self.stack_name)
 
     def close(self) -> None:
         pass
