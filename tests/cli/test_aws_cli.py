@@ -14,19 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 from typer.testing import CliRunner
 
+from cli.main import app
 from dendro_stack import cdk_cli, preflight
-from tests.cli.aws_app import aws_app
-
-ACCOUNT, REGION = "123456789012", "eu-west-1"
+from tests.support.aws import ACCOUNT, REGION, StubbedSession, without_credentials
 
 
 def invoke(*args: str, input: str | None = None) -> Any:
-    return CliRunner().invoke(aws_app(), list(args), input=input)
+    return CliRunner().invoke(app, list(args), input=input)
 
 
 def error_lines(result: Any) -> list[str]:
@@ -73,38 +70,6 @@ def cdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
     return recorder
 
 
-class StubbedSession:
-    """A boto3 session with credentials whose clients answer from Stubber queues."""
-
-    def __init__(self, region: str = REGION) -> None:
-        self.region_name = region
-        self.stubs: dict[str, Stubber] = {}
-        self.clients: dict[str, Any] = {}
-
-    def get_credentials(self) -> object:
-        return object()
-
-    def stub(self, service: str) -> Stubber:
-        if service not in self.stubs:
-            client = boto3.client(
-                service,
-                region_name=self.region_name,
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-            )
-            self.clients[service], self.stubs[service] = client, Stubber(client)
-            self.stubs[service].activate()
-        return self.stubs[service]
-
-    def client(self, service: str) -> Any:
-        self.stub(service)
-        return self.clients[service]
-
-    def assert_done(self) -> None:
-        for stub in self.stubs.values():
-            stub.assert_no_pending_responses()
-
-
 @pytest.fixture
 def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[StubbedSession]:
     fake = StubbedSession()
@@ -131,11 +96,7 @@ def test_missing_credentials_is_one_line_saying_what_to_run(
     node: Any, cdk: Recorder, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # Given an environment where boto3 finds no credentials anywhere
-    for name in [n for n in os.environ if n.startswith("AWS_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    without_credentials(monkeypatch, tmp_path)
 
     result = invoke("deploy", "--region", REGION)
 

@@ -19,7 +19,7 @@ from dashboard.backends.timestream import TimestreamBackend
 from dashboard.server import DashboardServer
 from dendro_stack import preflight
 from local_pipeline.store import Store
-from tests.cli.test_aws_cli import ACCOUNT, StubbedSession
+from tests.support.aws import ACCOUNT, StubbedSession
 
 
 def app() -> typer.Typer:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 
 import orjson
@@ -16,6 +15,7 @@ from cli.query import query
 from ingest_lambda.route import Router
 from local_pipeline.store import Store, Write
 from tests.events import load_event
+from tests.support.aws import without_credentials
 
 runner = CliRunner()
 app = typer.Typer()
@@ -99,11 +99,7 @@ def test_cloud_store_without_credentials_is_one_line(
     store: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # Given an environment where boto3 finds no credentials anywhere (AWS is never contacted)
-    for name in [n for n in os.environ if n.startswith("AWS_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    without_credentials(monkeypatch, tmp_path)
 
     result = runner.invoke(app, ["SELECT 1", "--store", store, "--region", "eu-west-1"])
 

@@ -15,8 +15,8 @@ from dashboard.backends import QueryError
 from dashboard.backends.timestream import TimestreamBackend, check_read_only
 from dashboard.dialect import Timestream
 from dashboard.timerange import Window
-from tests.cli.test_aws_cli import StubbedSession
 from tests.dashboard.conftest import Client, ServeFn
+from tests.support.aws import StubbedSession
 
 DATABASE = "dendro"
 TABLES = ["nginx_access", "host_metrics"]

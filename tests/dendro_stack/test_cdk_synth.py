@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app
 from dendro_stack.cdk_cli import ROOT
-from tests.cli.aws_app import aws_app
 
 pytestmark = pytest.mark.skipif(
     not (ROOT / "node_modules" / ".bin" / "cdk").exists(), reason="run `npm ci` to install the pinned CDK CLI"
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(
 def template_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("synth")
     result = CliRunner().invoke(
-        aws_app(), ["synth", "--store", "timestream", "--out", str(out), "--no-bundle", "--nag"]
+        app, ["synth", "--store", "timestream", "--out", str(out), "--no-bundle", "--nag"]
     )
     assert result.exit_code == 0, result.output
     path = out / "Dendro.template.json"
