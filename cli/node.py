@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli import options as o
 from cli.install_vector import install_vector
+
+if TYPE_CHECKING:
+    from agent.configure import Choices
 
 app = typer.Typer(
     name="dendro-node",
@@ -37,6 +40,17 @@ def init(
     output: Annotated[Path, typer.Option(help="Vector config file to write; dendro.toml goes beside it.")] = (
         DEFAULT_CONFIG
     ),
+    from_aws: Annotated[
+        bool,
+        typer.Option(
+            "--from-aws",
+            help="Find the deployed pipeline (stream, region, store) in SSM; sink becomes firehose.",
+        ),
+    ] = False,
+    stack_name: Annotated[
+        str, typer.Option("--stack-name", help="Stack to find with --from-aws.")
+    ] = "Dendro",
+    profile: Annotated[str | None, typer.Option(help="AWS profile for --from-aws.")] = None,
     systemd: Annotated[
         bool, typer.Option(help="Also write a systemd drop-in so the vector service runs this config.")
     ] = False,
@@ -47,12 +61,15 @@ def init(
     """Detect services, write the Vector config and validate it; prints the command that starts Vector.
 
     Example: sudo dendro-node init --yes --sink http --endpoint http://10.0.0.5:8686
+             sudo dendro-node init --yes --from-aws --region eu-west-1
     """
     from agent.configure import Choices
     from cli.setup_flow import build_and_write, detect_and_choose
 
     # StrEnum members are plain strings to Choices.
     choices = Choices(list(source or []), sink, endpoint, stream, region, role_arn, store, host, outputs)
+    if from_aws:
+        _discover_into(choices, stack_name, profile, region)
     choices = detect_and_choose(choices, yes=yes, root=root)
     fmt = "yaml" if output.suffix in (".yaml", ".yml") else "toml"
     build_and_write(choices, output, output.with_name("dendro.toml"), fmt)
@@ -93,3 +110,25 @@ def validate(path: Annotated[Path, typer.Argument(help="Vector config file (TOML
     if report.problems:
         raise typer.Exit(1)
     typer.echo(f"{path}: valid")
+
+
+def _discover_into(choices: Choices, stack_name: str, profile: str | None, region: str | None) -> None:
+    """Point the choices at the stack's delivery stream, as its SSM parameters describe it."""
+    from agent.discover import DiscoveryError, discover_pipeline
+    from cli.console import fail
+    from dendro_stack.cdk_cli import PreflightError
+    from dendro_stack.names import OutputKey
+    from dendro_stack.preflight import check_credentials
+
+    try:
+        target = check_credentials(profile, region)
+        found = discover_pipeline(target.session.client("ssm"), stack_name)
+    except (PreflightError, DiscoveryError) as error:
+        fail(str(error))
+    choices.sink = "firehose"
+    choices.stream = choices.stream or found[OutputKey.DELIVERY_STREAM_NAME]
+    choices.region = choices.region or found.get(OutputKey.REGION, target.region)
+    choices.store = choices.store or found.get(OutputKey.STORE)
+    typer.echo(
+        f"Found pipeline {stack_name}: stream {choices.stream} ({choices.store} store, {choices.region})"
+    )

@@ -11,6 +11,9 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from cli.node import app as node_app
+from dendro_stack import preflight
+from dendro_stack.names import parameter_path
+from tests.support.aws import ACCOUNT, REGION, StubbedSession
 from vector_configs.validate import load_config_file, validate_config
 
 SAMPLE_SERVER = Path(__file__).parents[1] / "fixtures" / "sample_server"
@@ -157,3 +160,53 @@ def test_every_command_has_help_with_an_example() -> None:
         result = runner.invoke(application, [command, "--help"])
         assert result.exit_code == 0
         assert "Example" in result.output or "dendro" in result.output.split("Options")[0]
+
+
+def test_node_init_from_aws_reads_the_stacks_ssm_parameters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a stack's outputs published in SSM (botocore's Stubber checks the request shape).
+    session = StubbedSession()
+    monkeypatch.setattr(preflight, "session_factory", lambda profile, region: session)
+    session.stub("sts").add_response(
+        "get_caller_identity", {"UserId": "AIDA", "Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/x"}
+    )
+    path = parameter_path("Dendro")
+    values = {"DeliveryStreamName": "dendro-stream", "Region": REGION, "Store": "timestream"}
+    session.stub("ssm").add_response(
+        "get_parameters_by_path",
+        {"Parameters": [{"Name": path + k, "Value": v, "Type": "String"} for k, v in values.items()]},
+        {"Path": path},
+    )
+    target = tmp_path / "vector.toml"
+
+    result = runner.invoke(
+        node_app, ["init", "--yes", "--from-aws", "--source", "syslog", "--root", str(tmp_path),
+                   "--output", str(target)],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    sink = load_config_file(target)["sinks"]["firehose"]
+    assert (sink["stream_name"], sink["region"]) == ("dendro-stream", REGION)
+    assert sink["encoding"]["codec"] == "text"  # the timestream store's packed NDJSON records
+    session.assert_done()
+
+
+def test_node_init_from_aws_without_a_pipeline_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = StubbedSession()
+    monkeypatch.setattr(preflight, "session_factory", lambda profile, region: session)
+    session.stub("sts").add_response(
+        "get_caller_identity", {"UserId": "AIDA", "Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/x"}
+    )
+    session.stub("ssm").add_response(
+        "get_parameters_by_path", {"Parameters": []}, {"Path": "/dendro/Dendro/"}
+    )
+
+    result = runner.invoke(node_app, ["init", "--yes", "--from-aws", "--root", str(tmp_path),
+                                      "--output", str(tmp_path / "v.toml")])  # fmt: skip
+
+    assert result.exit_code == 1
+    assert "run `dendro deploy`" in result.output
+    assert not (tmp_path / "v.toml").exists()
