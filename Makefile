@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml
 # The pinned AWS CDK CLI (package.json). Node 20 works with a warning from `dendro synth/deploy`.
 $(NODE_STAMP): package.json package-lock.json
 	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { echo "Dendro's CDK CLI needs Node.js 20+ (22+ supported); found $$(node --version)"; exit 1; }
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 22 ? 0 : 1)' || echo "Warning: Node.js $$(node --version) is end-of-life for the AWS CDK CLI; it works for now, but move to Node.js 22+."
 	npm ci --no-audit --no-fund
 	touch $@
 
