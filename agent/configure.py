@@ -6,14 +6,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from dendro_stack.names import OutputKey
 from vector_configs.generate import build_config
 from vector_configs.render import to_toml, to_yaml
 from vector_configs.settings import DendroSettings
 from vector_configs.validate import ConfigReport, check_generated
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:8686"
-# Keys of the stack outputs `dendro deploy` saves (cdk deploy --outputs-file format).
-STREAM_OUTPUT, REGION_OUTPUT, STORE_OUTPUT = "DeliveryStreamName", "Region", "Store"
 
 
 class ChoiceError(ValueError):
@@ -40,9 +39,9 @@ def read_stack_outputs(path: Path) -> dict[str, str]:
     except (OSError, ValueError) as exc:
         raise ChoiceError(f"cannot read stack outputs {path}: {exc}; run `dendro deploy` first") from exc
     for outputs in document.values():
-        if isinstance(outputs, dict) and STREAM_OUTPUT in outputs:
+        if isinstance(outputs, dict) and OutputKey.DELIVERY_STREAM_NAME in outputs:
             return {k: str(v) for k, v in outputs.items()}
-    raise ChoiceError(f"{path} has no {STREAM_OUTPUT} output; was it written by `dendro deploy`?")
+    raise ChoiceError(f"{path} has no {OutputKey.DELIVERY_STREAM_NAME}; was it written by `dendro deploy`?")
 
 
 def build_settings(choices: Choices) -> DendroSettings:
@@ -50,13 +49,13 @@ def build_settings(choices: Choices) -> DendroSettings:
     if not choices.sources:
         raise ChoiceError("no sources chosen; pass --source TYPE (see `dendro configure --help`)")
     sink: dict[str, str | None]
-    if choices.sink == "firehose":
+    if choices.sink == "firehose" or choices.outputs is not None:
         stream, region, store = choices.stream, choices.region, choices.store
         if choices.outputs is not None:
             saved = read_stack_outputs(choices.outputs)
-            stream = stream or saved.get(STREAM_OUTPUT)
-            region = region or saved.get(REGION_OUTPUT)
-            store = store or saved.get(STORE_OUTPUT)
+            stream = stream or saved.get(OutputKey.DELIVERY_STREAM_NAME)
+            region = region or saved.get(OutputKey.REGION)
+            store = store or saved.get(OutputKey.STORE)
         if not stream or not region:
             raise ChoiceError("--sink firehose needs --stream and --region, or --outputs FILE")
         sink = {"kind": "firehose", "stream": stream, "region": region, "role_arn": choices.role_arn}

@@ -60,7 +60,7 @@ def test_configure_reads_stream_and_region_from_saved_outputs(tmp_path: Path) ->
 
     result = runner.invoke(
         app,
-        ["configure", "--yes", "--source", "syslog", "--sink", "firehose", "--outputs", str(outputs),
+        ["configure", "--yes", "--source", "syslog", "--outputs", str(outputs),  # implies --sink firehose
          "--output", str(tmp_path)],
     )  # fmt: skip
 
