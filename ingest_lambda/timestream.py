@@ -61,26 +61,16 @@ def _micros(value: datetime) -> int:
     return (value - EPOCH) // _MICROSECOND
 
 
-def _boolean(value: Any) -> str:
-    return "true" if value else "false"
-
-
-def _epoch_millis(value: datetime) -> str:
+# Each type's value as the text of a measure, as an expression over `{v}` for the generated
+# `_record_builder`. A text value is nearly always a str already and is sent as it is.
+_TEXT: dict[str, str] = {
+    "VARCHAR": "{v} if type({v}) is str else str({v})",
+    "BIGINT": "str({v})",
+    "DOUBLE": "repr(float({v}))",
+    "BOOLEAN": "'true' if {v} else 'false'",
     # A TIMESTAMP measure is epoch milliseconds. Only the envelope's `timestamp` is a timestamp in
     # the catalog today, and it is the record's time rather than a measure.
-    return str(_micros(value) // 1000)
-
-
-def _double(value: Any) -> str:
-    return repr(float(value))
-
-
-_TO_TEXT: dict[str, Callable[[Any], str]] = {
-    "VARCHAR": str,
-    "BIGINT": str,
-    "DOUBLE": _double,
-    "BOOLEAN": _boolean,
-    "TIMESTAMP": _epoch_millis,
+    "TIMESTAMP": "str(micros({v}) // 1000)",
 }
 
 
@@ -104,16 +94,17 @@ class RecordMapper:
         self.time_index = self.names.index("timestamp")
         self.dimensions = tuple((i, f.name) for i, f in enumerate(columns) if f.role is Role.DIMENSION)
         self.measures = tuple(
-            (i, f.name, _MEASURE_TYPE[f.type], _TO_TEXT[_MEASURE_TYPE[f.type]])
+            (i, f.name, _MEASURE_TYPE[f.type])
             for i, f in enumerate(columns)
             if f.role is Role.MEASURE and i != self.time_index
         )
-        self.kinds = {name: kind for _, name, kind, _ in self.measures}
+        self.kinds = {name: kind for _, name, kind in self.measures}
         self._text_dimensions = all(f.type is FieldType.STRING for f in columns if f.role is Role.DIMENSION)
         # Metered bytes of every name a record may carry, and 8 per value for the fixed-size types:
         # a record whose text is small against the budget needs no exact count.
-        names = [n for _, n in self.dimensions] + [n for _, n, _, _ in self.measures] + list(EXTRA_COLUMNS)
+        names = [n for _, n in self.dimensions] + [n for _, n, _ in self.measures] + list(EXTRA_COLUMNS)
         self._overhead = 8 + len(MEASURE_NAME) + sum(len(n.encode()) for n in names) + 8 * len(self.measures)
+        self._build = _record_builder(self)
 
     def event_ids(self, rows: Sequence[Sequence[Any]]) -> list[tuple[str, int]]:
         """One id per row, with the row's JSON size as a hint for `to_record`.
@@ -121,45 +112,48 @@ class RecordMapper:
         The id hashes the row's values; identical rows of one object get distinct ids, numbered in
         order, so the same object always yields the same ids.
         """
-        seen: Counter[bytes] = Counter()
+        # A plain dict, not a Counter: nearly every digest is new, and Counter's `__missing__` is a
+        # Python call per new key.
+        seen: dict[str, int] = {}
+        dumps, blake2b = orjson.dumps, hashlib.blake2b
         ids = []
         for row in rows:
-            data = orjson.dumps(row)
-            digest = hashlib.blake2b(data, digest_size=8).digest()
-            ids.append((f"{digest.hex()}-{seen[digest]}", len(data)))
-            seen[digest] += 1
+            data = dumps(row)
+            digest = blake2b(data, digest_size=8).hexdigest()
+            n = seen.get(digest, 0)
+            seen[digest] = n + 1
+            ids.append((f"{digest}-{n}", len(data)))
         return ids
 
     def to_record(self, row: Sequence[Any], event_id: str, json_size: int | None = None) -> MappedRecord:
         """`json_size`, the length of the row as JSON, bounds its text's UTF-8 size from above, so a
         row far below the limit skips counting bytes."""
-        # Empty strings are stored as NULL: Timestream refuses empty measure values (min length 1).
-        if self._text_dimensions:
-            dims = [{"Name": n, "Value": v} for i, n in self.dimensions if (v := row[i])]
-        else:
-            dims = [
-                {"Name": n, "Value": str(v)}
-                for i, n in self.dimensions
-                if (v := row[i]) is not None and v != ""
-            ]
-        dims.append({"Name": EVENT_ID, "Value": event_id})
-        measures = [
-            {"Name": n, "Value": text(v), "Type": kind}
-            for i, n, kind, text in self.measures
-            if (v := row[i]) is not None and v != ""
-        ]
-        truncated: tuple[str, ...] = ()
-        if json_size is None or self._overhead + len(event_id) + json_size > RECORD_BUDGET:
-            chars = sum(len(d["Value"]) for d in dims) + sum(len(m["Value"]) for m in measures)
-            # UTF-8 takes at most 4 bytes a character: below the budget even then, the record fits.
-            if self._overhead + 4 * chars > RECORD_BUDGET:
-                dims, measures, truncated = self._fit(dims, measures)
-        if not measures:
-            # A MULTI record needs a measure, and a row whose optional measures are all absent (a
-            # bare MySQL error line, say) must still be stored.
-            measures.append({"Name": EVENT_COUNT, "Value": "1", "Type": "BIGINT"})
-        record = {"Dimensions": dims, "MeasureValues": measures, "Time": str(_micros(row[self.time_index]))}
-        return MappedRecord(record, truncated)
+        return MappedRecord(*self._build(row, event_id, json_size))
+
+    def records(
+        self, rows: Sequence[Sequence[Any]], ids: Sequence[tuple[str, int]]
+    ) -> tuple[list[dict[str, Any]], int]:
+        """`to_record` over rows and their `event_ids`: the records, and how many were truncated."""
+        build = self._build
+        records = []
+        truncated = 0
+        for row, (event_id, json_size) in zip(rows, ids, strict=True):
+            record, cut = build(row, event_id, json_size)
+            records.append(record)
+            if cut:
+                truncated += 1
+        return records, truncated
+
+    def _oversize(
+        self, dims: list[dict[str, str]], measures: list[dict[str, str]]
+    ) -> tuple[list[dict[str, str]], list[dict[str, str]], tuple[str, ...]]:
+        """A record whose JSON size hint is near the budget: count its characters, and cut it only
+        if it may not fit."""
+        chars = sum(len(d["Value"]) for d in dims) + sum(len(m["Value"]) for m in measures)
+        # UTF-8 takes at most 4 bytes a character: below the budget even then, the record fits.
+        if self._overhead + 4 * chars > RECORD_BUDGET:
+            return self._fit(dims, measures)
+        return dims, measures, ()
 
     def _fit(
         self, dims: list[dict[str, str]], measures: list[dict[str, str]]
@@ -180,6 +174,59 @@ class RecordMapper:
     def row_json(self, row: Sequence[Any]) -> bytes:
         """The row as a JSON object, the `raw` of a reject that happened after normalization."""
         return orjson.dumps(dict(zip(self.names, row, strict=True)))
+
+
+def _record_builder(
+    mapper: RecordMapper,
+) -> Callable[[Sequence[Any], str, int | None], tuple[dict[str, Any], tuple[str, ...]]]:
+    """Compile `build(row, event_id, json_size) -> (record, truncated fields)` for one source.
+
+    Generated, like validate's fast path, because it runs once per stored row and the plain loop
+    over the columns (a dict and a conversion call per value, names and types looked up) was most of
+    the Lambda's CPU: one statement per column, with names and types as constants, takes about half.
+    Empty strings are stored as NULL: Timestream refuses empty measure values (min length 1).
+    Field names enter the code only as repr() literals.
+    """
+    lines = ["def build(row, event_id, json_size):"]
+    lines.append("    " + "".join(f"v{i}, " for i in range(len(mapper.names))) + "= row")
+    lines.append("    dims = []")
+    for i, name in mapper.dimensions:
+        if mapper._text_dimensions:
+            lines += [f"    if v{i}:", f"        dims.append({{'Name': {name!r}, 'Value': v{i}}})"]
+        else:
+            lines += [
+                f"    if v{i} is not None and v{i} != '':",
+                f"        dims.append({{'Name': {name!r}, 'Value': str(v{i})}})",
+            ]
+    lines.append(f"    dims.append({{'Name': {EVENT_ID!r}, 'Value': event_id}})")
+    lines.append("    measures = []")
+    for i, name, kind in mapper.measures:
+        text = _TEXT[kind].format(v=f"v{i}")
+        lines += [
+            f"    if v{i} is not None and v{i} != '':",
+            f"        measures.append({{'Name': {name!r}, 'Value': {text}, 'Type': {kind!r}}})",
+        ]
+    # The row's JSON size bounds its text's UTF-8 size from above: a row far below the budget skips
+    # counting bytes.
+    lines += [
+        "    truncated = ()",
+        f"    if json_size is None or len(event_id) + json_size > {RECORD_BUDGET - mapper._overhead}:",
+        "        dims, measures, truncated = oversize(dims, measures)",
+        # A MULTI record needs a measure, and a row whose optional measures are all absent (a bare
+        # MySQL error line, say) must still be stored.
+        "    if not measures:",
+        f"        measures.append({{'Name': {EVENT_COUNT!r}, 'Value': '1', 'Type': 'BIGINT'}})",
+        f"    time = str((v{mapper.time_index} - EPOCH) // MICROSECOND)",
+        "    return {'Dimensions': dims, 'MeasureValues': measures, 'Time': time}, truncated",
+    ]
+    namespace: dict[str, Any] = {
+        "micros": _micros,
+        "EPOCH": EPOCH,
+        "MICROSECOND": _MICROSECOND,
+        "oversize": mapper._oversize,
+    }
+    exec("\n".join(lines), namespace)  # the text is built above, from catalog names as literals only
+    return namespace["build"]
 
 
 def record_size(dims: dict[str, str], texts: dict[str, str], kinds: dict[str, str]) -> int:

@@ -23,7 +23,7 @@ class VrlProgramError(ValueError):
     pass
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def compile_program(program: str) -> Program:
     try:
         import pyvrl
