@@ -73,16 +73,16 @@ class DuckDb:
 
         Sorting every value of each bucket (quantile_cont) is the slowest chart query on 10M rows and
         2 cores; counting values per (bucket, bin) is a hash aggregate on two small integers, and it
-        is faster the fewer bins there are. With BINS_PER_E = 50 a bin spans 2 %, so a percentile is
-        within 1 % of the exact value: the precision of a Prometheus or HDR histogram, finer than a
-        240-pixel chart shows."""
+        is faster the fewer bins there are. With BINS_PER_E = 50 a bin spans 2 % around its centre, so
+        a percentile is within 1 % of the exact value: the precision of a Prometheus or HDR histogram,
+        finer than a 240-pixel chart shows."""
         picks = ", ".join(
-            f"exp(min(b) FILTER (WHERE f >= {q}) / 100) AS {name}"
+            f"exp(min(b) FILTER (WHERE f >= {q}) / {BINS_PER_E}) AS {name}"
             for q, name in zip(quantiles, names, strict=True)
         )
         return (
-            f"WITH h AS (SELECT k, round(ln(greatest({value}, 1e-6)) * 100)::INTEGER AS b, count(*) AS n "
-            f"FROM ({source}) AS r GROUP BY k, b), "
+            f"WITH h AS (SELECT k, round(ln(greatest({value}, 1e-6)) * {BINS_PER_E})::INTEGER AS b, "
+            f"count(*) AS n FROM ({source}) AS r GROUP BY k, b), "
             "c AS (SELECT k, b, sum(n) OVER (PARTITION BY k ORDER BY b) / sum(n) OVER (PARTITION BY k) AS f "
             "FROM h) "
             f"SELECT {self.bucket_start('k', seconds)} AS t, {picks} FROM c GROUP BY k ORDER BY t"
