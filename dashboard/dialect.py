@@ -90,17 +90,39 @@ class DuckDb:
 
 
 @dataclass(frozen=True)
-class Timestream:
-    """Timestream for LiveAnalytics: one table per catalog type in `database`, event time in `time`,
-    each row a multi-measure record named `event` (ingest_lambda/timestream.py)."""
+class _TrinoFamily:
+    """What Timestream and Athena (both Presto/Trino SQL) spell alike: database-qualified tables and
+    approximate percentiles."""
 
     database: str
-    name: str = "timestream"
-    time: str = "time"
-    measure_name: str = "event"
 
     def table(self, type_id: str) -> str:
         return f"{identifier(self.database)}.{identifier(type_id)}"
+
+    def bucket_start(self, key: str, seconds: int) -> str:
+        raise NotImplementedError
+
+    def percentile(self, value: str, quantile: float) -> str:
+        return f"approx_percentile({value}, {quantile})"
+
+    def percentiles(
+        self, value: str, quantiles: Sequence[float], names: Sequence[str], source: str, seconds: int
+    ) -> str:
+        columns = ", ".join(
+            f"approx_percentile({value}, {q}) AS {name}" for q, name in zip(quantiles, names, strict=True)
+        )
+        start = self.bucket_start("k", seconds)
+        return f"SELECT {start} AS t, {columns} FROM ({source}) AS r GROUP BY k ORDER BY t"
+
+
+@dataclass(frozen=True)
+class Timestream(_TrinoFamily):
+    """Timestream for LiveAnalytics: one table per catalog type in `database`, event time in `time`,
+    each row a multi-measure record named `event` (ingest_lambda/timestream.py)."""
+
+    name: str = "timestream"
+    time: str = "time"
+    measure_name: str = "event"
 
     def where(self, *conditions: str) -> str:
         # Every table holds only Dendro's `event` records, but naming the measure is how Timestream
@@ -117,9 +139,6 @@ class Timestream:
     def ago(self, amount: int, unit: str) -> str:
         return f"time >= ago({amount}{unit[0].lower()})"
 
-    def percentile(self, value: str, quantile: float) -> str:
-        return f"approx_percentile({value}, {quantile})"
-
     def bucket(self, seconds: int) -> str:
         return f"bin(time, {seconds}s)"
 
@@ -129,15 +148,6 @@ class Timestream:
     def epoch_ms(self, expression: str) -> str:
         return f"to_milliseconds({expression})"
 
-    def percentiles(
-        self, value: str, quantiles: Sequence[float], names: Sequence[str], source: str, seconds: int
-    ) -> str:
-        columns = ", ".join(
-            f"approx_percentile({value}, {q}) AS {name}" for q, name in zip(quantiles, names, strict=True)
-        )
-        start = self.bucket_start("k", seconds)
-        return f"SELECT {start} AS t, {columns} FROM ({source}) AS r GROUP BY k ORDER BY t"
-
 
 def _timestamp(seconds: int) -> str:
     # A literal on the column's own type (timestamp without zone, UTC) lets Athena prune the day
@@ -146,15 +156,11 @@ def _timestamp(seconds: int) -> str:
 
 
 @dataclass(frozen=True)
-class Athena:
+class Athena(_TrinoFamily):
     """Athena engine v3 (Trino) over the iceberg store: one table per catalog type in `database`."""
 
-    database: str
     name: str = "athena"
     time: str = '"timestamp"'
-
-    def table(self, type_id: str) -> str:
-        return f"{identifier(self.database)}.{identifier(type_id)}"
 
     def where(self, *conditions: str) -> str:
         return " WHERE " + " AND ".join(conditions) if conditions else ""
@@ -169,9 +175,6 @@ class Athena:
         # Trino wants the interval quoted; the column is a zone-less UTC timestamp.
         return f"{self.time} >= CAST(current_timestamp - INTERVAL '{amount}' {unit} AS timestamp)"
 
-    def percentile(self, value: str, quantile: float) -> str:
-        return f"approx_percentile({value}, {quantile})"
-
     def bucket(self, seconds: int) -> str:
         """The bucket's number `k` (epoch seconds // width). to_unixtime reads a zone-less timestamp as
         UTC, Athena's session zone."""
@@ -182,15 +185,6 @@ class Athena:
 
     def epoch_ms(self, expression: str) -> str:
         return f"CAST(to_unixtime({expression}) * 1000 AS bigint)"
-
-    def percentiles(
-        self, value: str, quantiles: Sequence[float], names: Sequence[str], source: str, seconds: int
-    ) -> str:
-        columns = ", ".join(
-            f"approx_percentile({value}, {q}) AS {name}" for q, name in zip(quantiles, names, strict=True)
-        )
-        start = self.bucket_start("k", seconds)
-        return f"SELECT {start} AS t, {columns} FROM ({source}) AS r GROUP BY k ORDER BY t"
 
 
 Dialect = DuckDb | Timestream | Athena
