@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import threading
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -72,18 +73,31 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
             )
 
 
-def run_query(con: duckdb.DuckDBPyConnection, sql: str, max_rows: int | None = None) -> QueryResult:
-    """Run `sql` on a fresh cursor of `con`, read-only, and return the last statement's result."""
+def run_query(
+    con: duckdb.DuckDBPyConnection, sql: str, max_rows: int | None = None, timeout: float | None = None
+) -> QueryResult:
+    """Run `sql` on a fresh cursor of `con`, read-only, and return the last statement's result;
+    with `timeout` (seconds) a query still running then is interrupted and refused."""
     check_read_only(con, sql)
     cursor = con.cursor()
+    timer = threading.Timer(timeout, cursor.interrupt) if timeout is not None else None
     try:
         cursor.execute("BEGIN TRANSACTION READ ONLY")
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
         try:
             cursor.execute(sql)
             columns = [d[0] for d in cursor.description or ()]
             rows = cursor.fetchall() if max_rows is None else cursor.fetchmany(max_rows + 1)
         finally:
+            if timer is not None:
+                timer.cancel()
             cursor.execute("ROLLBACK")
+    except duckdb.InterruptException:
+        raise QueryError(
+            f"the query ran longer than {timeout:.0f} s and was stopped; narrow it down"
+        ) from None
     except duckdb.Error as error:
         raise QueryError(first_line(error)) from None
     finally:

@@ -26,10 +26,9 @@ from dashboard.dialect import DuckDb
 from local_pipeline.query import (
     QueryError,
     QueryResult,
-    check_read_only,
-    first_line,
     query_collector,
     read_runtime,
+    run_query,
 )
 from local_pipeline.schema import REJECTS
 from local_pipeline.store import StoreError, StoreLockedError, connect
@@ -42,30 +41,7 @@ def execute_read_only(
     con: duckdb.DuckDBPyConnection, sql: str, max_rows: int | None = None, timeout: float = QUERY_TIMEOUT
 ) -> QueryResult:
     """local_pipeline.query.run_query, interrupted after `timeout` seconds."""
-    check_read_only(con, sql)
-    cursor = con.cursor()
-    timer = threading.Timer(timeout, cursor.interrupt)
-    timer.daemon = True
-    try:
-        cursor.execute("BEGIN TRANSACTION READ ONLY")
-        timer.start()
-        try:
-            cursor.execute(sql)
-            columns = [d[0] for d in cursor.description or ()]
-            rows = cursor.fetchall() if max_rows is None else cursor.fetchmany(max_rows + 1)
-        finally:
-            timer.cancel()
-            cursor.execute("ROLLBACK")
-    except duckdb.InterruptException:
-        raise QueryError(
-            f"the query ran longer than {timeout:.0f} s and was stopped; narrow it down"
-        ) from None
-    except duckdb.Error as error:
-        raise QueryError(first_line(error)) from None
-    finally:
-        cursor.close()
-    truncated = max_rows is not None and len(rows) > max_rows
-    return QueryResult(columns, rows[:max_rows] if truncated else rows, truncated)
+    return run_query(con, sql, max_rows, timeout)
 
 
 class SharedConnection:
