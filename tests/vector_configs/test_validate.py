@@ -119,7 +119,6 @@ def test_each_fault_is_one_readable_line(doc: Doc, break_it: Callable[[Doc], Any
     assert validate_config(doc) == [expected]
 
 
-@pytest.mark.skipif(not VRL_AVAILABLE, reason="pyvrl is not installed: VRL cannot be checked here")
 @pytest.mark.parametrize(
     ("where", "vrl", "expected"),
     [
