@@ -35,16 +35,12 @@ AlertEmails = Annotated[
         "--alert-email", help="Email that receives the alarms; repeat for several (each must confirm)."
     ),
 ]
-Profile = Annotated[
-    str | None, typer.Option(help="AWS profile from ~/.aws/config (default: the usual chain).")
-]
 KeepData = Annotated[
     bool, typer.Option("--keep-data", help="Keep the bucket and the database (with their data) on teardown.")
 ]
 AgentRole = Annotated[
     bool, typer.Option("--agent-role", help="Also create an EC2 instance role for servers running the agent.")
 ]
-StackName = Annotated[str, typer.Option("--stack-name", help="CloudFormation stack name.")]
 ConfirmYes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for CI).")]
 OutputsFile = Path(".dendro/outputs.json")
 
@@ -133,7 +129,7 @@ def synth(
     nag: Annotated[
         bool, typer.Option("--nag", help="Also run cdk-nag's AwsSolutions rules (dev install).")
     ] = False,
-    stack_name: StackName = "Dendro",
+    stack_name: o.StackName = "Dendro",
 ) -> None:
     """Write the pipeline's CloudFormation template without deploying anything.
 
@@ -158,12 +154,12 @@ def deploy(
     store: StoreOpt = None,
     alert_email: AlertEmails = None,
     region: o.Region = None,
-    profile: Profile = None,
+    profile: o.Profile = None,
     source: Sources = None,
     keep_data: KeepData = False,
     agent_role: AgentRole = False,
     yes: ConfirmYes = False,
-    stack_name: StackName = "Dendro",
+    stack_name: o.StackName = "Dendro",
 ) -> None:
     """Create or update the pipeline in your AWS account (wraps `cdk deploy`).
 
@@ -195,11 +191,11 @@ def diff(
     store: StoreOpt = None,
     alert_email: AlertEmails = None,
     region: o.Region = None,
-    profile: Profile = None,
+    profile: o.Profile = None,
     source: Sources = None,
     keep_data: KeepData = False,
     agent_role: AgentRole = False,
-    stack_name: StackName = "Dendro",
+    stack_name: o.StackName = "Dendro",
 ) -> None:
     """Show what `dendro deploy` with the same options would change (wraps `cdk diff`).
 
@@ -223,8 +219,8 @@ def diff(
 def teardown(
     yes: ConfirmYes = False,
     region: o.Region = None,
-    profile: Profile = None,
-    stack_name: StackName = "Dendro",
+    profile: o.Profile = None,
+    stack_name: o.StackName = "Dendro",
 ) -> None:
     """Delete the pipeline (wraps `cdk destroy`); asks first unless --yes.
 
@@ -251,8 +247,8 @@ def teardown(
 
 def status(
     region: o.Region = None,
-    profile: Profile = None,
-    stack_name: StackName = "Dendro",
+    profile: o.Profile = None,
+    stack_name: o.StackName = "Dendro",
 ) -> None:
     """Stack state, each table's last write, and alarm states.
 

@@ -10,7 +10,7 @@ import typer
 from cli import options as o
 from cli.console import fail
 from cli.local import Db
-from cli.stores import Profile, StackName, StoreChoice, StoreOpt, open_cloud_backend
+from cli.stores import StoreChoice, StoreOpt, open_cloud_backend
 
 if TYPE_CHECKING:
     from dashboard.backends import Backend
@@ -32,8 +32,8 @@ def dashboard(
         ),
     ] = None,
     region: o.Region = None,
-    profile: Profile = None,
-    stack_name: StackName = "Dendro",
+    profile: o.Profile = None,
+    stack_name: o.StackName = "Dendro",
 ) -> None:
     """Serve the dashboard: sources and pipeline health, RED and host charts, and read-only SQL with export.
 

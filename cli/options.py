@@ -54,3 +54,7 @@ HostName = Annotated[
     str | None, typer.Option("--host", help="Host name stamped on events. Default: hostname.")
 ]
 Format = Annotated[ConfigFormat, typer.Option("--format", help="Vector config format.")]
+Profile = Annotated[
+    str | None, typer.Option(help="AWS profile from ~/.aws/config (default: the usual chain).")
+]
+StackName = Annotated[str, typer.Option("--stack-name", help="CloudFormation stack name of the pipeline.")]

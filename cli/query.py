@@ -12,7 +12,7 @@ import typer
 from cli import options as o
 from cli.console import fail
 from cli.local import Db
-from cli.stores import Profile, StackName, StoreChoice, StoreOpt, open_cloud_backend
+from cli.stores import StoreChoice, StoreOpt, open_cloud_backend
 
 if TYPE_CHECKING:
     from local_pipeline.query import QueryResult
@@ -37,8 +37,8 @@ def query(
     ] = OutputFormat.table,
     store: StoreOpt = StoreChoice.local,
     region: o.Region = None,
-    profile: Profile = None,
-    stack_name: StackName = "Dendro",
+    profile: o.Profile = None,
+    stack_name: o.StackName = "Dendro",
 ) -> None:
     """Run read-only SQL on the local store (DuckDB dialect; works while `dendro local up` runs) or on
     a deployed stack (--store iceberg: Athena's dialect; --store timestream).

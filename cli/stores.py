@@ -23,10 +23,6 @@ class StoreChoice(StrEnum):
 StoreOpt = Annotated[
     StoreChoice, typer.Option(help="local DuckDB, or a deployed stack: iceberg (Athena) or timestream.")
 ]
-StackName = Annotated[str, typer.Option("--stack-name", help="Stack to read with a cloud --store.")]
-Profile = Annotated[
-    str | None, typer.Option(help="AWS profile for a cloud --store (default: the usual chain).")
-]
 
 
 def open_cloud_backend(
