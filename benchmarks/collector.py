@@ -33,15 +33,15 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from catalog import SOURCES  # noqa: E402
-from local_pipeline.client import CollectorClient  # noqa: E402
-from local_pipeline.query import query_store  # noqa: E402
-from local_pipeline.replay import read_events  # noqa: E402
-from local_pipeline.vrl import compile_program  # noqa: E402
-from vector_configs.programs import parse_program  # noqa: E402
+from dendro.catalog import SOURCES  # noqa: E402
+from dendro.local_pipeline.client import CollectorClient  # noqa: E402
+from dendro.local_pipeline.query import query_store  # noqa: E402
+from dendro.local_pipeline.replay import read_events  # noqa: E402
+from dendro.local_pipeline.vrl import compile_program  # noqa: E402
+from dendro.vector_configs.programs import parse_program  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO.parent / "shared" / "samples" / "nginx_access"
+SAMPLES = REPO / "tests" / "samples" / "nginx_access"
 TEMPLATE_HOST = "bench-host-0000000"
 
 
@@ -62,7 +62,7 @@ def make_bodies(records: int, batch: int) -> list[bytes]:
 
 
 def start_collector(db: Path) -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, "-m", "cli.local", "up", "--port", "0", "--db", str(db)]
+    command = [sys.executable, "-m", "dendro.cli.local", "up", "--port", "0", "--db", str(db)]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     for line in process.stdout:

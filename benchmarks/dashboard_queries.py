@@ -24,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dashboard import panels, queries  # noqa: E402
-from dashboard.backends.local import LocalBackend  # noqa: E402
-from dashboard.timerange import PRESETS, Window, parse_range  # noqa: E402
-from local_pipeline.store import Store  # noqa: E402
+from dendro.dashboard import panels, queries  # noqa: E402
+from dendro.dashboard.backends.local import LocalBackend  # noqa: E402
+from dendro.dashboard.timerange import PRESETS, Window, parse_range  # noqa: E402
+from dendro.local_pipeline.store import Store  # noqa: E402
 
 HOSTS = 20
 ACCESS_SHARE = 0.8

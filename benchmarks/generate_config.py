@@ -9,11 +9,11 @@ from __future__ import annotations
 import statistics
 import time
 
-from catalog import SOURCES
-from vector_configs.generate import build_config
-from vector_configs.render import to_toml
-from vector_configs.settings import DendroSettings
-from vector_configs.validate import check_generated
+from dendro.catalog import SOURCES
+from dendro.vector_configs.generate import build_config
+from dendro.vector_configs.render import to_toml
+from dendro.vector_configs.settings import DendroSettings
+from dendro.vector_configs.validate import check_generated
 
 SETTINGS = DendroSettings.parse(
     {

@@ -3,7 +3,7 @@
     python benchmarks/ingest_core.py [--events 200000] [--rounds 5]
 
 The payload is NDJSON of nginx_access events made the real way: the sample access logs in
-../shared/samples run through the catalog's VRL program (pyvrl), as Vector would send them, then
+tests/samples run through the catalog's VRL program (pyvrl), as Vector would send them, then
 repeated to the requested count over four host names. Each contender runs `--rounds` times, interleaved,
 and its best round counts; rates are per CPU-second of this (single-threaded) process, so that other
 busy processes on a shared machine do not skew them.
@@ -31,14 +31,14 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from catalog import SOURCES  # noqa: E402
-from catalog.model import FieldType, Source  # noqa: E402
-from ingest_lambda.route import Router  # noqa: E402
-from local_pipeline.replay import read_events  # noqa: E402
-from local_pipeline.vrl import compile_program  # noqa: E402
-from vector_configs.programs import parse_program  # noqa: E402
+from dendro.catalog import SOURCES  # noqa: E402
+from dendro.catalog.model import FieldType, Source  # noqa: E402
+from dendro.ingest_lambda.route import Router  # noqa: E402
+from dendro.local_pipeline.replay import read_events  # noqa: E402
+from dendro.local_pipeline.vrl import compile_program  # noqa: E402
+from dendro.vector_configs.programs import parse_program  # noqa: E402
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "nginx_access"
+SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "samples" / "nginx_access"
 HOSTS = ("web-1", "web-2", "web-3", "web-4")
 
 

@@ -31,9 +31,9 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dendro_stack.bundling import build_bundle  # noqa: E402
-from ingest_lambda.env import IngestEnv  # noqa: E402
-from ingest_lambda.staged_ingest import build_runtime, ingest_event  # noqa: E402
+from dendro.ingest_lambda.env import IngestEnv  # noqa: E402
+from dendro.ingest_lambda.staged_ingest import build_runtime, ingest_event  # noqa: E402
+from dendro.stack.bundling import build_bundle  # noqa: E402
 
 OBJECT_BYTES = 5 * 1024 * 1024
 CALL_SECONDS = 0.020

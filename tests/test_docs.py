@@ -10,8 +10,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cli.main import app
-from cli.node import app as node_app
+from dendro.cli.main import app
+from dendro.cli.node import app as node_app
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
 runner = CliRunner()

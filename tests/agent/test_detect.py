@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.detect import detect_sources, listening_ports
+from dendro.agent.detect import detect_sources, listening_ports
 
 SAMPLE_SERVER = Path(__file__).parents[1] / "fixtures" / "sample_server"
 

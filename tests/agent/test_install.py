@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.install import INSTALLER_URL, SETUP_SCRIPT_URL, plan_install, render_plan
+from dendro.agent.install import INSTALLER_URL, SETUP_SCRIPT_URL, plan_install, render_plan
 
 
 def _which(*present: str):  # type: ignore[no-untyped-def]

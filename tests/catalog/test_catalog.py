@@ -7,10 +7,10 @@ from importlib import resources
 
 import pytest
 
-from catalog import ENVELOPE, SOURCES
-from catalog.model import Role
+from dendro.catalog import ENVELOPE, SOURCES
+from dendro.catalog.model import Role
+from dendro.vector_configs.programs import parse_program
 from tests.support.vrl import compile_program
-from vector_configs.programs import parse_program
 
 PAIRS = [(s, c) for s in SOURCES.values() for c in s.collectors]
 
@@ -31,7 +31,7 @@ def test_entry_is_complete(source) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_every_vrl_file_is_used_by_a_collector() -> None:
-    files = {p.name.removesuffix(".vrl") for p in resources.files("catalog").joinpath("vrl").iterdir()}
+    files = {p.name.removesuffix(".vrl") for p in resources.files("dendro.catalog").joinpath("vrl").iterdir()}
     used = {c.vrl for _, c in PAIRS if c.vrl}
     assert files == used
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from catalog import SOURCES
-from ingest_lambda.validate import Invalid, normalize
+from dendro.catalog import SOURCES
+from dendro.ingest_lambda.validate import Invalid, normalize
+from dendro.vector_configs.programs import parse_program
 from tests.support.samples import join_multiline, jsonable, read_lines, sample_files
 from tests.support.vrl import compile_program
-from vector_configs.programs import parse_program
 
-# Sample folder -> catalog type. Every folder in ../shared/samples is covered.
+# Sample folder -> catalog type. Every folder in tests/samples is covered.
 SAMPLE_SOURCES = (
     "nginx_access",
     "nginx_error",

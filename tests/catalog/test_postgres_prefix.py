@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from catalog.databases import POSTGRES
-from catalog.postgres_prefix import LogLinePrefixError, prefix_regex, render_program
-from ingest_lambda.validate import Invalid, normalize
+from dendro.catalog.databases import POSTGRES
+from dendro.catalog.postgres_prefix import LogLinePrefixError, prefix_regex, render_program
+from dendro.ingest_lambda.validate import Invalid, normalize
+from dendro.vector_configs.programs import parse_program
 from tests.support.samples import SAMPLES, join_multiline, jsonable, read_lines
 from tests.support.vrl import compile_program
-from vector_configs.programs import parse_program
 
-# Each sample file with the log_line_prefix its server ran (../shared/samples/README.md).
+# Each sample file with the log_line_prefix its server ran (tests/samples/README.md).
 SAMPLE_PREFIXES = {
     "beats_postgresql-11.4.log": "%m [%p] ",
     "lnav_postgres_0.log": "%m [%p] ",

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from catalog.databases import MONGODB, MYSQL, POSTGRES
-from catalog.model import Source
-from ingest_lambda.validate import Invalid, normalize
+from dendro.catalog.databases import MONGODB, MYSQL, POSTGRES
+from dendro.catalog.model import Source
+from dendro.ingest_lambda.validate import Invalid, normalize
+from dendro.vector_configs.programs import parse_program
 from tests.support.samples import join_multiline, jsonable, read_lines
 from tests.support.vrl import compile_program
-from vector_configs.programs import parse_program
 
 MYSQL_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mysql"
 

@@ -11,15 +11,15 @@ from typing import Any
 import jsonschema
 import pytest
 
-from catalog import SOURCES
-from ingest_lambda.validate import Invalid, normalize
+from dendro.catalog import SOURCES
+from dendro.ingest_lambda.validate import Invalid, normalize
+from dendro.vector_configs.programs import parse_program
 from tests.support.samples import jsonable
 from tests.support.vrl import compile_program
-from vector_configs.programs import parse_program
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 VECTOR_SCHEMA = (
-    Path(__file__).resolve().parents[2] / "vector_configs" / "schema" / "vector-config.schema.json"
+    Path(__file__).resolve().parents[2] / "dendro" / "vector_configs" / "schema" / "vector-config.schema.json"
 )
 METRIC_SOURCES = ("host_metrics", "postgres_metrics", "mongodb_metrics", "nginx_metrics", "apache_metrics")
 # Every fixture sample carries this scrape time, nanoseconds and all, as Vector serializes it.

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from catalog import SOURCES
-from ingest_lambda.validate import Invalid, normalize
+from dendro.catalog import SOURCES
+from dendro.ingest_lambda.validate import Invalid, normalize
+from dendro.vector_configs.programs import parse_program
 from tests.support.samples import jsonable
 from tests.support.vrl import compile_program
-from vector_configs.programs import parse_program
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 SYSLOG = SOURCES["syslog"]

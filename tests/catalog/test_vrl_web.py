@@ -1,7 +1,7 @@
 """The nginx and Apache parsers on chosen lines, through the real VRL runtime and the full envelope.
 
 Each case states every column of the stored row, so a field parsed wrong, or set where it should be
-absent, fails. Lines come from ../shared/samples unless marked as written for the variant they show.
+absent, fails. Lines come from tests/samples unless marked as written for the variant they show.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from catalog import SOURCES
-from ingest_lambda.validate import Invalid, normalize
+from dendro.catalog import SOURCES
+from dendro.ingest_lambda.validate import Invalid, normalize
+from dendro.vector_configs.programs import parse_program
 from tests.support.samples import join_multiline, jsonable
 from tests.support.vrl import compile_program
-from vector_configs.programs import parse_program
 
 HOST = "web-1"
 

@@ -2,7 +2,7 @@
 
 AWS is never called: credentials come from an empty environment (missing) or from a session whose
 real boto3 clients are wrapped in botocore's Stubber (request shapes checked against the service
-models). The CDK CLI is replaced by a recorder, except in tests/dendro_stack/test_cdk_synth.py.
+models). The CDK CLI is replaced by a recorder, except in tests/stack/test_cdk_synth.py.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from dendro_stack import cdk_cli, preflight
+from dendro.cli.main import app
+from dendro.stack import cdk_cli, preflight
 from tests.support.aws import ACCOUNT, REGION, StubbedSession, without_credentials
 
 
@@ -65,7 +65,8 @@ def cdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
     recorder = Recorder()
     monkeypatch.setattr(cdk_cli, "run", recorder)
     # A clean clone before `npm ci` has no node_modules; these tests do not need the real CLI.
-    monkeypatch.setattr(cdk_cli, "cdk_binary", lambda root=None: tmp_path / "node_modules/.bin/cdk")
+    fake = cdk_cli.CdkCli((str(tmp_path / "node_modules/.bin/cdk"),), "test")
+    monkeypatch.setattr(cdk_cli, "find_cdk", lambda root=None: fake)
     monkeypatch.chdir(tmp_path)
     return recorder
 
@@ -129,15 +130,14 @@ def test_node_too_old_stops_before_anything_else(node: Any, cdk: Recorder) -> No
     result = invoke("deploy", "--region", REGION)
     assert result.exit_code == 1
     [line] = error_lines(result)
-    assert line.startswith("Error: Node.js v18.20.4 is too old for the CDK CLI: install Node.js 22 or newer")
-    assert line.endswith("then run `npm ci` in " + str(cdk_cli.ROOT))
+    assert line == "Error: Node.js v18.20.4 is too old for the CDK CLI: install Node.js 22 or newer"
 
 
 def test_no_node_at_all(node: Any, cdk: Recorder) -> None:
     node(None)
     result = invoke("synth")
     assert error_lines(result) == [
-        f"Error: node not found: install Node.js 22 or newer, then run `npm ci` in {cdk_cli.ROOT}"
+        "Error: node not found: install Node.js 22 or newer, then run Dendro again"
     ]
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from cli.node import app as node_app
-from dendro_stack import preflight
-from dendro_stack.names import parameter_path
+from dendro.cli.main import app
+from dendro.cli.node import app as node_app
+from dendro.stack import preflight
+from dendro.stack.names import parameter_path
+from dendro.vector_configs.validate import load_config_file, validate_config
 from tests.support.aws import ACCOUNT, REGION, StubbedSession
-from vector_configs.validate import load_config_file, validate_config
 
 SAMPLE_SERVER = Path(__file__).parents[1] / "fixtures" / "sample_server"
 runner = CliRunner()

@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from typer.testing import CliRunner
 
-from cli.cost import cost
+from dendro.cli.cost import cost
 
 
 def invoke(*args: str) -> Any:

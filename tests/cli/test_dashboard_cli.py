@@ -13,12 +13,12 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cli.dashboard import dashboard
-from dashboard.backends.local import LocalBackend
-from dashboard.backends.timestream import TimestreamBackend
-from dashboard.server import DashboardServer
-from dendro_stack import preflight
-from local_pipeline.store import Store
+from dendro.cli.dashboard import dashboard
+from dendro.dashboard.backends.local import LocalBackend
+from dendro.dashboard.backends.timestream import TimestreamBackend
+from dendro.dashboard.server import DashboardServer
+from dendro.local_pipeline.store import Store
+from dendro.stack import preflight
 from tests.support.aws import ACCOUNT, StubbedSession
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.local import app
+from dendro.cli.local import app
 from tests.support.samples import SAMPLES
 
 runner = CliRunner()

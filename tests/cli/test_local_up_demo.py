@@ -17,8 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_demo_flows_into_the_dashboard(tmp_path: Path) -> None:
     # Given: the pipeline with demo traffic and the dashboard, both on ephemeral loopback ports.
-    command = [sys.executable, "-m", "cli.local", "up", "--demo", "--port", "0", "--dashboard-port", "0",
-               "--db", str(tmp_path / "demo.duckdb")]  # fmt: skip
+    command = [sys.executable, "-m", "dendro.cli.local", "up", "--demo", "--port", "0",
+               "--dashboard-port", "0", "--db", str(tmp_path / "demo.duckdb")]  # fmt: skip
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None

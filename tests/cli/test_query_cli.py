@@ -11,9 +11,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cli.query import query
-from ingest_lambda.route import Router
-from local_pipeline.store import Store, Write
+from dendro.cli.query import query
+from dendro.ingest_lambda.route import Router
+from dendro.local_pipeline.store import Store, Write
 from tests.events import load_event
 from tests.support.aws import without_credentials
 

@@ -8,10 +8,10 @@ import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from agent.configure import Choices
-from agent.detect import Detected
-from catalog import SOURCES
-from cli.wizard import WizardCancelled, run_wizard
+from dendro.agent.configure import Choices
+from dendro.agent.detect import Detected
+from dendro.catalog import SOURCES
+from dendro.cli.wizard import WizardCancelled, run_wizard
 
 DOWN, SPACE, ENTER, CTRL_C = "\x1b[B", " ", "\r", "\x03"
 

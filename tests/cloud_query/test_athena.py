@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from cloud_query.athena import AthenaQueryError, run
+from dendro.cloud_query.athena import AthenaQueryError, run
 
 SQL = 'SELECT host, count(*) AS n FROM "dendro"."syslog" GROUP BY host'
 

@@ -11,11 +11,11 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from catalog import SOURCES
-from dashboard import queries
-from dashboard.backends.athena import Athena, AthenaBackend, check_read_only
-from dashboard.timerange import Window
-from local_pipeline.query import QueryError
+from dendro.catalog import SOURCES
+from dendro.dashboard import queries
+from dendro.dashboard.backends.athena import Athena, AthenaBackend, check_read_only
+from dendro.dashboard.timerange import Window
+from dendro.local_pipeline.query import QueryError
 
 ATHENA = Athena("dendro")
 WINDOW = Window(start=1795744800, end=1795748401, bucket=60)  # 2026-11-27 02:00 .. 03:00 UTC

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cost import prices
-from cost.estimate import STORES, Usage, estimate, render, render_markdown
+from dendro.cost import prices
+from dendro.cost.estimate import STORES, Usage, estimate, render, render_markdown
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -25,7 +25,7 @@ def test_every_price_names_its_source_its_date_and_how_sure_it_is() -> None:
 
 def test_prices_live_only_in_prices_py() -> None:
     # A dollar figure elsewhere in the package would be a second place to update.
-    text = (REPO / "cost" / "estimate.py").read_text()
+    text = (REPO / "dendro" / "cost" / "estimate.py").read_text()
     assert not re.search(r"\b0\.0\d+\b|\$\d", text)
 
 

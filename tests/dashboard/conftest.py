@@ -13,10 +13,10 @@ from typing import Any
 import orjson
 import pytest
 
-from dashboard.backends import Backend
-from dashboard.backends.local import LocalBackend
-from dashboard.server import DashboardServer
-from local_pipeline.store import Store
+from dendro.dashboard.backends import Backend
+from dendro.dashboard.backends.local import LocalBackend
+from dendro.dashboard.server import DashboardServer
+from dendro.local_pipeline.store import Store
 from tests.dashboard.demo_store import build_demo_store
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ingest_lambda.route import Router
-from local_pipeline.client import ndjson
-from local_pipeline.demo import DemoTraffic
-from local_pipeline.store import Store, Write
+from dendro.ingest_lambda.route import Router
+from dendro.local_pipeline.client import ndjson
+from dendro.local_pipeline.demo import DemoTraffic
+from dendro.local_pipeline.store import Store, Write
 
 BAD_RECORDS = (
     b'{"type": "nginx_access", "host": "web-1", "timestamp": "yesterday"}\n'

@@ -13,12 +13,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard.backends import QueryError
-from dashboard.backends.local import LocalBackend, SharedConnection, StoreFile, execute_read_only
-from dashboard.server import beside_collector
-from local_pipeline.client import CollectorClient, ndjson
-from local_pipeline.collector import Collector, CollectorConfig
-from local_pipeline.store import StoreLockedError, connect
+from dendro.dashboard.backends import QueryError
+from dendro.dashboard.backends.local import LocalBackend, SharedConnection, StoreFile, execute_read_only
+from dendro.dashboard.server import beside_collector
+from dendro.local_pipeline.client import CollectorClient, ndjson
+from dendro.local_pipeline.collector import Collector, CollectorConfig
+from dendro.local_pipeline.store import StoreLockedError, connect
 from tests.dashboard.conftest import Client
 
 SLOW = "SELECT count(*) FROM range(100000) a, range(100000) b WHERE (a.range * b.range) % 7 = 3"

@@ -6,12 +6,12 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from catalog import SOURCES
-from catalog.model import Source
-from dashboard import panels, queries
-from dashboard.dialect import DuckDb, Timestream, literal
-from dashboard.timerange import Window
-from local_pipeline.schema import columns_sql
+from dendro.catalog import SOURCES
+from dendro.catalog.model import Source
+from dendro.dashboard import panels, queries
+from dendro.dashboard.dialect import DuckDb, Timestream, literal
+from dendro.dashboard.timerange import Window
+from dendro.local_pipeline.schema import columns_sql
 
 # What each charted panel's queries read, beyond the envelope (type, host, timestamp).
 READS = {

@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from dashboard import panels
+from dendro.dashboard import panels
 from tests.dashboard.conftest import Client, ServeFn
 
 HOSTS = ["web-1", "web-2", "web-3"]

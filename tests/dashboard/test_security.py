@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.security import InsecureBindError, check_bind, host_name
+from dendro.dashboard.security import InsecureBindError, check_bind, host_name
 from tests.dashboard.conftest import Client, ServeFn
 
 TOKEN = "s3cret-token"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dashboard.series import by_column, by_group, used_share
-from dashboard.timerange import Window
+from dendro.dashboard.series import by_column, by_group, used_share
+from dendro.dashboard.timerange import Window
 
 WINDOW = Window(start=1000, end=1060, bucket=10)  # buckets 1000 .. 1050
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.timerange import (
+from dendro.dashboard.timerange import (
     MAX_POINTS,
     PRESETS,
     RangeError,

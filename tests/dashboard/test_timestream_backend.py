@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
-from dashboard import panels, queries
-from dashboard.backends import QueryError
-from dashboard.backends.timestream import TimestreamBackend, check_read_only
-from dashboard.dialect import Timestream
-from dashboard.timerange import Window
+from dendro.dashboard import panels, queries
+from dendro.dashboard.backends import QueryError
+from dendro.dashboard.backends.timestream import TimestreamBackend, check_read_only
+from dendro.dashboard.dialect import Timestream
+from dendro.dashboard.timerange import Window
 from tests.dashboard.conftest import Client, ServeFn
 from tests.support.aws import StubbedSession
 
@@ -237,7 +237,7 @@ def test_home_page_on_timestream(serve: ServeFn, session: StubbedSession, backen
 
 
 def test_examples_use_timestreams_dialect(tmp_path: Path, backend: TimestreamBackend) -> None:
-    from dashboard.examples import examples
+    from dendro.dashboard.examples import examples
 
     found = examples(backend.dialect, TABLES)
     five_xx = next(e for e in found if e.title.startswith("All 5xx"))

@@ -18,10 +18,10 @@ import orjson
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from catalog import SOURCES
-from ingest_lambda.env import IngestEnv
-from ingest_lambda.staged_ingest import Runtime, build_runtime
-from ingest_lambda.timestream import COMMON_ATTRIBUTES
+from dendro.catalog import SOURCES
+from dendro.ingest_lambda.env import IngestEnv
+from dendro.ingest_lambda.staged_ingest import Runtime, build_runtime
+from dendro.ingest_lambda.timestream import COMMON_ATTRIBUTES
 
 REGION = "eu-west-1"
 BUCKET = "dendro-stagingbucket437ab70b-1x2y3z4w5v6u"

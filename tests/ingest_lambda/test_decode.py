@@ -7,7 +7,7 @@ import gzip
 import orjson
 import pytest
 
-from ingest_lambda.decode import (
+from dendro.ingest_lambda.decode import (
     MAX_RECORD_BYTES,
     DecodeError,
     PayloadTooLargeError,

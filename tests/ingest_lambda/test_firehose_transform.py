@@ -19,24 +19,24 @@ from typing import Any
 import orjson
 import pytest
 
-from catalog import SOURCES
-from catalog.model import FieldType
-from ingest_lambda import constants, handler
-from ingest_lambda.emf import RECORDS_IN, RECORDS_REJECTED, RECORDS_WRITTEN
-from ingest_lambda.env import IngestEnv
-from ingest_lambda.firehose_transform import (
+from dendro.catalog import SOURCES
+from dendro.catalog.model import FieldType
+from dendro.ingest_lambda import constants, handler
+from dendro.ingest_lambda.emf import RECORDS_IN, RECORDS_REJECTED, RECORDS_WRITTEN
+from dendro.ingest_lambda.env import IngestEnv
+from dendro.ingest_lambda.firehose_transform import (
     FAILED,
     OK,
     RESPONSE_BUDGET,
     TransformRuntime,
     transform_event,
 )
-from ingest_lambda.validate import Invalid, normalize
-from local_pipeline.replay import read_events
-from local_pipeline.vrl import compile_program
+from dendro.ingest_lambda.validate import Invalid, normalize
+from dendro.local_pipeline.replay import read_events
+from dendro.local_pipeline.vrl import compile_program
+from dendro.vector_configs.programs import parse_program
 from tests.events import load_event
 from tests.support.samples import sample_files
-from vector_configs.programs import parse_program
 
 DATABASE = "dendro"
 SAMPLE_SOURCES = (

@@ -6,7 +6,7 @@ import threading
 import time
 from collections import Counter
 
-from ingest_lambda.staged_ingest import ingest_event
+from dendro.ingest_lambda.staged_ingest import ingest_event
 from tests.events import s3_event, s3_event_object
 from tests.ingest_lambda.handler_fakes import gz, harness, ndjson, nginx_event
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ingest_lambda import constants, handler
-from ingest_lambda.env import EnvError, load_env
+from dendro.ingest_lambda import constants, handler
+from dendro.ingest_lambda.env import EnvError, load_env
 from tests.events import load_event, s3_event
 from tests.ingest_lambda.handler_fakes import BUCKET, gz, harness, ndjson, nginx_event
 

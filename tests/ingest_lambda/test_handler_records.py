@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from catalog import SOURCES, Role
-from ingest_lambda.staged_ingest import ingest_event
-from ingest_lambda.timestream import (
+from dendro.catalog import SOURCES, Role
+from dendro.ingest_lambda.staged_ingest import ingest_event
+from dendro.ingest_lambda.timestream import (
     COMMON_ATTRIBUTES,
     EVENT_ID,
     RECORD_LIMIT,
@@ -16,7 +16,7 @@ from ingest_lambda.timestream import (
     RecordMapper,
     record_size,
 )
-from ingest_lambda.validate import row_builder
+from dendro.ingest_lambda.validate import row_builder
 from tests.events import s3_event
 from tests.ingest_lambda.handler_fakes import gz, harness, ndjson, nginx_event
 

@@ -7,7 +7,7 @@ import gzip
 import orjson
 import pytest
 
-from ingest_lambda.staged_ingest import IngestRetryError, ingest_event
+from dendro.ingest_lambda.staged_ingest import IngestRetryError, ingest_event
 from tests.events import s3_event
 from tests.ingest_lambda.handler_fakes import dead_letters, gz, harness, ndjson, nginx_event
 

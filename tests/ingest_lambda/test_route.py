@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 import pytest
 
-from ingest_lambda.decode import MAX_RECORD_BYTES
-from ingest_lambda.route import Router, ingest
+from dendro.ingest_lambda.decode import MAX_RECORD_BYTES
+from dendro.ingest_lambda.route import Router, ingest
 from tests.events import load_event
 
 
@@ -89,7 +89,7 @@ def test_a_table_whose_records_are_all_rejected_is_not_in_the_batch() -> None:
 
 
 def test_a_router_over_a_subset_of_the_catalog_rejects_the_rest() -> None:
-    from catalog import SOURCES
+    from dendro.catalog import SOURCES
 
     router = Router({"host_metrics": SOURCES["host_metrics"]})
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from catalog import SOURCES
-from ingest_lambda.validate import Invalid, normalize, row_builder
+from dendro.catalog import SOURCES
+from dendro.ingest_lambda.validate import Invalid, normalize, row_builder
 from tests.events import load_event
 
 NGINX = SOURCES["nginx_access"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from local_pipeline.collector import Collector, CollectorConfig
+from dendro.local_pipeline.collector import Collector, CollectorConfig
 
 
 @pytest.fixture

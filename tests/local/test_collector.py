@@ -12,18 +12,18 @@ from typing import Any
 import orjson
 import pytest
 
-from catalog import SOURCES
-from ingest_lambda.validate import Invalid, normalize
-from local_pipeline.client import CollectorClient, ndjson
-from local_pipeline.collector import Collector, CollectorConfig, InsecureBindError, check_bind
-from local_pipeline.query import QueryError, query_store
-from local_pipeline.replay import read_events
-from local_pipeline.vrl import compile_program
+from dendro.catalog import SOURCES
+from dendro.ingest_lambda.validate import Invalid, normalize
+from dendro.local_pipeline.client import CollectorClient, ndjson
+from dendro.local_pipeline.collector import Collector, CollectorConfig, InsecureBindError, check_bind
+from dendro.local_pipeline.query import QueryError, query_store
+from dendro.local_pipeline.replay import read_events
+from dendro.local_pipeline.vrl import compile_program
+from dendro.vector_configs.programs import parse_program
 from tests.events import load_event
 from tests.ingest_lambda.test_route import mixed_batch
 from tests.local.conftest import StartCollector
 from tests.support.samples import sample_files
-from vector_configs.programs import parse_program
 
 TOKEN = "s3cret-token"
 SAMPLE_SOURCES = (

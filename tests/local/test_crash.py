@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from local_pipeline.client import CollectorClient, ndjson
-from local_pipeline.query import query_store
-from local_pipeline.store import Store
+from dendro.local_pipeline.client import CollectorClient, ndjson
+from dendro.local_pipeline.query import query_store
+from dendro.local_pipeline.store import Store
 from tests.events import load_event
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,7 +27,7 @@ def start(db: Path) -> tuple[subprocess.Popen[str], str]:
     command = [
         sys.executable,
         "-m",
-        "cli.local",
+        "dendro.cli.local",
         "up",
         "--port",
         "0",

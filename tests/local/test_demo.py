@@ -7,10 +7,10 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ingest_lambda.route import Router
-from local_pipeline.client import ndjson
-from local_pipeline.demo import DemoPlan, DemoTraffic
-from local_pipeline.query import query_store
+from dendro.ingest_lambda.route import Router
+from dendro.local_pipeline.client import ndjson
+from dendro.local_pipeline.demo import DemoPlan, DemoTraffic
+from dendro.local_pipeline.query import query_store
 from tests.local.conftest import StartCollector
 
 PLAN = DemoPlan(history=timedelta(minutes=2))

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from catalog import SOURCES
-from local_pipeline import vrl
-from local_pipeline.importer import ImportSummary, import_files
-from local_pipeline.store import Store
+from dendro.catalog import SOURCES
+from dendro.local_pipeline import vrl
+from dendro.local_pipeline.importer import ImportSummary, import_files
+from dendro.local_pipeline.store import Store
 from tests.support.samples import SAMPLES, read_lines
 
 ACCESS_LOG = SAMPLES / "nginx_access" / "lnav_zanbil_shop_access.log"  # 1,000 lines

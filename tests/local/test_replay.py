@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.model import Multiline
-from local_pipeline.replay import join_multiline, read_events, split_lines
+from dendro.catalog.model import Multiline
+from dendro.local_pipeline.replay import join_multiline, read_events, split_lines
 
 STACK = Multiline(start_pattern=r"^\d{4}", condition_pattern=r"^\s", mode="continue_through")
 

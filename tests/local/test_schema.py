@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from catalog import SOURCES
-from catalog.model import Field, FieldType, Role, Source
-from local_pipeline.schema import (
+from dendro.catalog import SOURCES
+from dendro.catalog.model import Field, FieldType, Role, Source
+from dendro.local_pipeline.schema import (
     DUCKDB_TYPES,
     SYSTEM_TABLES,
     SchemaConflictError,

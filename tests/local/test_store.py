@@ -12,11 +12,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from catalog import SOURCES
-from catalog.model import Field, FieldType, Role, Source
-from ingest_lambda.batch import Batch
-from ingest_lambda.route import Router
-from local_pipeline.store import Checkpoint, Store, StoreLockedError, Write
+from dendro.catalog import SOURCES
+from dendro.catalog.model import Field, FieldType, Role, Source
+from dendro.ingest_lambda.batch import Batch
+from dendro.ingest_lambda.route import Router
+from dendro.local_pipeline.store import Checkpoint, Store, StoreLockedError, Write
 from tests.events import load_event
 from tests.ingest_lambda.test_route import line, mixed_batch
 

@@ -1,4 +1,4 @@
-"""Real log samples from ../shared/samples and the machinery to replay them as Vector would."""
+"""Real log samples (tests/samples, with provenance and licences) and their replay as Vector would."""
 
 from __future__ import annotations
 
@@ -8,17 +8,16 @@ from pathlib import Path
 from typing import Any
 
 # Vector's multiline replay lives in the package: `dendro local import` runs the same code.
-from local_pipeline.replay import join_multiline
+from dendro.local_pipeline.replay import join_multiline
 
 __all__ = ["SAMPLES", "join_multiline", "jsonable", "read_lines", "sample_files"]
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLES = Path(os.environ.get("DENDRO_SAMPLES", REPO.parent / "shared" / "samples"))
+SAMPLES = Path(os.environ.get("DENDRO_SAMPLES", Path(__file__).resolve().parents[1] / "samples"))
 
 
 def sample_files(folder: str) -> list[Path]:
     files = sorted((SAMPLES / folder).glob("*.log"))
-    assert files, f"no samples in {SAMPLES / folder}: is ../shared/samples beside the repo?"
+    assert files, f"no samples in {SAMPLES / folder}: they ship in the repository (tests/samples)"
     return files
 
 

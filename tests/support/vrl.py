@@ -4,6 +4,6 @@ the parsers, and the suite says so by failing."""
 
 from __future__ import annotations
 
-from local_pipeline.vrl import compile_program
+from dendro.local_pipeline.vrl import compile_program
 
 __all__ = ["compile_program"]

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from catalog import SOURCES
-from vector_configs.generate import build_config
-from vector_configs.interpolate import interpolate
-from vector_configs.render import to_dict
-from vector_configs.settings import DendroSettings
+from dendro.catalog import SOURCES
+from dendro.vector_configs.generate import build_config
+from dendro.vector_configs.interpolate import interpolate
+from dendro.vector_configs.render import to_dict
+from dendro.vector_configs.settings import DendroSettings
 
 FIREHOSE_ICEBERG = {"kind": "firehose", "stream": "dendro-events", "region": "us-east-1"}
 FIREHOSE_TIMESTREAM = {**FIREHOSE_ICEBERG, "store": "timestream"}

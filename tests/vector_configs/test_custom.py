@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from catalog.custom import CustomSourceError, CustomSourceSpec, custom_source
-from catalog.model import FieldType, Role
-from ingest_lambda.validate import Invalid, normalize
+from dendro.catalog.custom import CustomSourceError, CustomSourceSpec, custom_source
+from dendro.catalog.model import FieldType, Role
+from dendro.ingest_lambda.validate import Invalid, normalize
+from dendro.vector_configs.programs import parse_program
+from dendro.vector_configs.settings import CustomSourceSettings
 from tests.support.samples import jsonable
 from tests.support.vrl import compile_program
 from tests.vector_configs.conftest import CUSTOM_REGEX, CUSTOM_VRL
-from vector_configs.programs import parse_program
-from vector_configs.settings import CustomSourceSettings
 
 READ_AT = "2026-01-02T03:04:05Z"
 

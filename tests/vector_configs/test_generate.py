@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from catalog import SOURCES
+from dendro.catalog import SOURCES
+from dendro.vector_configs import packing
+from dendro.vector_configs.generate import ComponentIdClashError, build_config
+from dendro.vector_configs.programs import parse_program
+from dendro.vector_configs.render import to_dict, to_toml, to_yaml
+from dendro.vector_configs.settings import MIN_DISK_BUFFER_BYTES
 from tests.vector_configs.conftest import (
     CUSTOM_REGEX,
     FIREHOSE_ICEBERG,
@@ -15,11 +20,6 @@ from tests.vector_configs.conftest import (
     every_source,
     rendered,
 )
-from vector_configs import packing
-from vector_configs.generate import ComponentIdClashError, build_config
-from vector_configs.programs import parse_program
-from vector_configs.render import to_dict, to_toml, to_yaml
-from vector_configs.settings import MIN_DISK_BUFFER_BYTES
 
 
 @pytest.mark.parametrize("type_id", SOURCES)

@@ -20,14 +20,14 @@ from typing import Any
 
 import pytest
 
-from catalog import SOURCES
-from catalog.model import Multiline
+from dendro.catalog import SOURCES
+from dendro.catalog.model import Multiline
+from dendro.vector_configs import packing
+from dendro.vector_configs.packing import BILLING_UNIT_BYTES, billed_bytes
+from dendro.vector_configs.settings import DendroSettings
 from tests.support.samples import SAMPLES, join_multiline, read_lines, sample_files
 from tests.support.vrl import compile_program
 from tests.vector_configs.conftest import FIREHOSE_TIMESTREAM, rendered
-from vector_configs import packing
-from vector_configs.packing import BILLING_UNIT_BYTES, billed_bytes
-from vector_configs.settings import DendroSettings
 
 SAMPLE_SOURCES = sorted(p.name for p in SAMPLES.iterdir() if p.is_dir() and p.name in SOURCES)
 TARGET_RATIO = 1.2

@@ -7,10 +7,10 @@ import tomllib
 import pytest
 import yaml
 
+from dendro.vector_configs.generate import build_config
+from dendro.vector_configs.interpolate import interpolate
+from dendro.vector_configs.render import to_dict, to_toml, to_yaml
 from tests.vector_configs.conftest import CUSTOM_REGEX, SINKS, Settings, every_source
-from vector_configs.generate import build_config
-from vector_configs.interpolate import interpolate
-from vector_configs.render import to_dict, to_toml, to_yaml
 
 
 @pytest.mark.parametrize("sink", SINKS)

@@ -12,7 +12,8 @@ from importlib import resources
 
 import pytest
 
-from catalog import SOURCES
+from dendro.catalog import SOURCES
+from dendro.vector_configs import schema_check
 from tests.vector_configs.conftest import (
     CUSTOM_REGEX,
     CUSTOM_VRL,
@@ -22,13 +23,12 @@ from tests.vector_configs.conftest import (
     every_source,
 )
 from tests.vector_configs.conftest import rendered as rendered_doc
-from vector_configs import schema_check
 
 SCHEMA_SHA256 = "f86c31ca14a27ca38f9547f6fc15eb27b65350f5adb1f2e2bf3ebbadd773bc7f"
 
 
 def test_schema_is_the_published_one_with_its_licence() -> None:
-    folder = resources.files("vector_configs").joinpath("schema")
+    folder = resources.files("dendro.vector_configs").joinpath("schema")
 
     digest = hashlib.sha256(folder.joinpath("vector-config.schema.json").read_bytes()).hexdigest()
 

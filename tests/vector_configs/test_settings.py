@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from catalog import SOURCES
+from dendro.catalog import SOURCES
+from dendro.vector_configs.settings import DendroSettings, SettingsError
 from tests.vector_configs.conftest import CUSTOM_REGEX, CUSTOM_VRL, FIREHOSE_ROLE, HTTP, every_source
-from vector_configs.settings import DendroSettings, SettingsError
 
 
 def problems_of(data: dict) -> list[str]:

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from dendro.vector_configs import packing
+from dendro.vector_configs.generate import build_config
+from dendro.vector_configs.interpolate import InterpolationError, interpolate
+from dendro.vector_configs.render import to_dict, to_toml, to_yaml
+from dendro.vector_configs.validate import check_config, check_generated, load_config_file, validate_config
+from dendro.vector_configs.vrl_check import VRL_AVAILABLE
 from tests.vector_configs.conftest import SINKS, Settings, every_source, rendered
-from vector_configs import packing
-from vector_configs.generate import build_config
-from vector_configs.interpolate import InterpolationError, interpolate
-from vector_configs.render import to_dict, to_toml, to_yaml
-from vector_configs.validate import check_config, check_generated, load_config_file, validate_config
-from vector_configs.vrl_check import VRL_AVAILABLE
 
 Doc = dict[str, Any]
 

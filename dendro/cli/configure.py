@@ -1,0 +1,49 @@
+"""`dendro configure`: pick sources and a sink, write vector.toml and dendro.toml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dendro.cli import options as o
+
+
+def configure(
+    yes: o.Yes = False,
+    source: o.Sources = None,
+    sink: o.Sink = o.SinkKind.http,
+    endpoint: o.Endpoint = None,
+    stream: o.Stream = None,
+    region: o.Region = None,
+    role_arn: o.RoleArn = None,
+    store: o.StoreOpt = None,
+    outputs: o.Outputs = None,
+    host: o.HostName = None,
+    output: Annotated[Path, typer.Option(help="Folder to write vector.toml and dendro.toml into.")] = Path(
+        "."
+    ),
+    fmt: o.Format = o.ConfigFormat.toml,
+    root: Annotated[Path, typer.Option(hidden=True, help="Filesystem root to detect services under.")] = Path(
+        "/"
+    ),
+) -> None:
+    """Choose what Vector collects and where it sends it; writes DIR/vector.toml and DIR/dendro.toml.
+
+    Without --yes it asks (detected services are preselected). For CI:
+
+        dendro configure --yes --source nginx_access --source host_metrics --sink http
+            --endpoint http://127.0.0.1:8686 --output DIR
+    """
+    from dendro.agent.configure import Choices
+    from dendro.cli.setup_flow import build_and_write, detect_and_choose
+
+    # StrEnum members are plain strings to Choices.
+    choices = Choices(list(source or []), sink, endpoint, stream, region, role_arn, store, host, outputs)
+    choices = detect_and_choose(choices, yes=yes, root=root)
+    vector_file = output / f"vector.{fmt.value}"
+    build_and_write(choices, vector_file, output / "dendro.toml", fmt.value)
+    typer.echo(
+        f"Next: vector --config {vector_file}   (validate any time: dendro-node validate {vector_file})"
+    )

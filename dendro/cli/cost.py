@@ -1,0 +1,46 @@
+"""`dendro cost`: what a pipeline would cost a month, line by line, before deploying it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from dendro.cli import options as o
+from dendro.cli.console import fail
+
+
+def cost(
+    gb_per_day: Annotated[
+        float,
+        typer.Option("--gb-per-day", help="GB of events the agents send per day (JSON, before compression)."),
+    ],
+    store: Annotated[
+        o.Store, typer.Option("--store", help="iceberg (the default store) or timestream.")
+    ] = o.Store.iceberg,
+    days_retained: Annotated[
+        int,
+        typer.Option("--days-retained", help="Days of data kept (Iceberg files, or Timestream magnetic)."),
+    ] = 30,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
+) -> None:
+    """Estimate the monthly AWS bill of a pipeline from published prices (us-east-1).
+
+    Lines: Firehose, Lambda, S3, Timestream writes/storage/queries or Athena scans, CloudWatch.
+
+        dendro cost --gb-per-day 10
+        dendro cost --gb-per-day 10 --store timestream --days-retained 90
+    """
+    from dendro.cost.estimate import ASSUMPTIONS, Usage, estimate, render, render_markdown
+
+    if not 0 < gb_per_day <= 100_000:
+        fail(
+            f"--gb-per-day {gb_per_day:g} is out of range; give the daily volume in GB, e.g. --gb-per-day 10"
+        )
+    if not 1 <= days_retained <= 3650:
+        fail(f"--days-retained {days_retained} is out of range; use 1 to 3650")
+    result = estimate(gb_per_day, store.value, days_retained)
+    typer.echo(render_markdown(result) if markdown else render(result))
+    typer.echo("")
+    usage = Usage()
+    typer.echo(ASSUMPTIONS.format(**{name: getattr(usage, name) for name in usage.__dataclass_fields__}))

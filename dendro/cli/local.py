@@ -1,0 +1,232 @@
+"""`dendro local up` and `dendro local import`: the whole pipeline on this machine, stored in DuckDB."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from dendro.cli.console import fail
+
+if TYPE_CHECKING:
+    from dendro.local_pipeline.importer import ImportSummary
+    from dendro.local_pipeline.writer import Totals
+
+app = typer.Typer(
+    help="Run Dendro on this machine: a collector for Vector, backfill imports, and a DuckDB store.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+Db = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        envvar="DENDRO_DB",
+        help="DuckDB file of the local store. [default: ~/.dendro/dendro.duckdb]",
+        show_default=False,
+    ),
+]
+
+QUERY_EXAMPLES = (
+    'dendro query "SELECT host, status_class, count(*) AS requests FROM nginx_access GROUP BY ALL '
+    'ORDER BY ALL"',
+    "dendro query \"SELECT time_bucket(INTERVAL '1 minute', timestamp) AS minute, count(*) FILTER "
+    "(status >= 500) AS errors, round(quantile_cont(request_time, 0.95), 3) AS p95_s FROM nginx_access "
+    'GROUP BY minute ORDER BY minute DESC LIMIT 15"',
+    "dendro query \"SELECT host, round(avg(value), 2) AS load1 FROM host_metrics WHERE metric = 'load1' "
+    'GROUP BY host" --format json',
+    'dendro query "SELECT reason, count(*) FROM _rejects GROUP BY reason"',
+)
+
+
+@app.command()
+def up(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; anything but loopback requires --token.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 8686,
+    db: Db = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="DENDRO_TOKEN",
+            help="Bearer token senders must present (Vector's http sink reads it from DENDRO_TOKEN).",
+            show_default=False,
+        ),
+    ] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Also generate realistic traffic from three demo web servers.")
+    ] = False,
+    dashboard_port: Annotated[
+        int, typer.Option("--dashboard-port", help="Also serve the dashboard here (same address); -1: no.")
+    ] = 3000,
+) -> None:
+    """Start the collector that Vector's http sink posts to; stop it with Ctrl-C or SIGTERM.
+
+    A batch is answered 200 only once it is committed; SIGTERM finishes the batches in flight first.
+
+    Point agents here with: dendro configure --sink http --endpoint http://THIS_HOST:8686
+    """
+    from dendro.local_pipeline.collector import (
+        Collector,
+        CollectorConfig,
+        InsecureBindError,
+        serve_until_signal,
+        tune_gc,
+    )
+    from dendro.local_pipeline.schema import SchemaConflictError
+    from dendro.local_pipeline.store import StoreError, default_db_path
+
+    path = (db or default_db_path()).expanduser()
+    new_store = not path.exists()
+    try:
+        collector = Collector(CollectorConfig(db=path, host=host, port=port, token=token))
+    except (InsecureBindError, StoreError, SchemaConflictError) as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"cannot listen on {host}:{port} ({error.strerror or error}); choose another --port")
+    board = None
+    if dashboard_port >= 0:
+        from dendro.dashboard.server import beside_collector
+
+        try:
+            board = beside_collector(collector, host=host, port=dashboard_port, token=token)
+        except OSError as error:
+            collector.close()
+            fail(f"cannot serve the dashboard on port {dashboard_port} ({error}); use --dashboard-port")
+    traffic = None
+    if demo:
+        from dendro.local_pipeline.demo import DemoTraffic
+        from dendro.local_pipeline.vrl import VrlUnavailableError
+
+        try:
+            traffic = DemoTraffic(collector.url, token).start()
+        except VrlUnavailableError as error:
+            if board is not None:
+                board.stop()
+            collector.close()
+            fail(str(error))
+    typer.echo(f"Dendro collector listening on {collector.url}")
+    if board is not None:
+        typer.echo(f"Dashboard: open {board.url}")
+    typer.echo(f"Store: {path}" + (" (new)" if new_store else ""))
+    if not new_store:
+        for statement in collector.store.migrations:  # the catalog grew since the last start
+            typer.echo(f"  schema: {statement}")
+    if traffic is not None:
+        typer.echo("Demo traffic: web-1, web-2, web-3 (nginx access logs and host metrics), last hour first.")
+        typer.echo("Try, in another terminal:")
+        db_flag = "" if path == default_db_path().expanduser() else f" --db {path}"
+        for example in QUERY_EXAMPLES:
+            typer.echo(f"  {example}{db_flag}")
+    typer.echo("Stop with Ctrl-C.")
+    tune_gc()
+    reporter = _Reporter(collector.writer.totals)
+    reporter.start()
+    try:
+        serve_until_signal(collector)
+    finally:
+        reporter.stop()
+        if traffic is not None:
+            traffic.stop()
+        if board is not None:
+            board.stop()
+        collector.close()
+    totals = collector.writer.totals
+    typer.echo(f"Stopped. Stored {totals.stored:,} rows and rejected {totals.rejected:,}.")
+
+
+class _Reporter:
+    """A line every 10 seconds while rows are coming in."""
+
+    def __init__(self, totals: Totals) -> None:
+        self.totals = totals
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="dendro-report", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        last = (0, 0)
+        while not self._stop.wait(10):
+            now = (self.totals.stored, self.totals.rejected)
+            if now != last:
+                typer.echo(f"stored {now[0]:,} rows (+{now[0] - last[0]:,}), rejected {now[1]:,}")
+                last = now
+
+
+@app.command("import")
+def import_(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Log files to import (.gz too).", exists=True, dir_okay=False, readable=True),
+    ],
+    source: Annotated[
+        str, typer.Option("--source", "-s", help="Catalog type of the files, e.g. nginx_access.")
+    ],
+    host: Annotated[
+        str | None,
+        typer.Option(help="Host the logs came from. [default: this machine's name]", show_default=False),
+    ] = None,
+    db: Db = None,
+) -> None:
+    """Backfill log files through the source's real VRL parser (the one Vector runs) into the store.
+
+    Importing a file again adds only what was appended since: nothing is stored twice. Example:
+
+        dendro local import /var/log/nginx/access.log.1 --source nginx_access --host web-1
+    """
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from dendro.catalog import UnknownSourceError, get_source
+    from dendro.local_pipeline.importer import import_files
+    from dendro.local_pipeline.schema import SchemaConflictError
+    from dendro.local_pipeline.store import Store, StoreError, default_db_path
+    from dendro.local_pipeline.vrl import VrlProgramError, VrlUnavailableError
+
+    try:
+        catalog_source = get_source(source)
+    except UnknownSourceError as error:
+        fail(str(error))
+    path = (db or default_db_path()).expanduser()
+    try:
+        store = Store.open(path)
+    except (StoreError, SchemaConflictError) as error:
+        fail(str(error))
+    total = sum(f.stat().st_size for f in files)
+    columns = (TextColumn("importing"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, transient=True) as progress:
+            task = progress.add_task("import", total=total)
+            summary = import_files(
+                store, files, catalog_source, host=host, on_progress=lambda n: progress.advance(task, n)
+            )
+    except (VrlUnavailableError, VrlProgramError) as error:
+        fail(str(error))
+    finally:
+        store.close()
+    _print_summary(summary, source, path)
+
+
+def _print_summary(summary: ImportSummary, source: str, db: Path) -> None:
+    typer.echo(f"Imported {len(summary.files)} file(s) as {source} into {db}")
+    typer.echo(f"  events    {summary.events:,}")
+    typer.echo(f"  parsed    {summary.stored:,}")
+    reasons = ", ".join(f"{reason} {count:,}" for reason, count in summary.reasons.most_common())
+    typer.echo(
+        f"  rejected  {summary.rejected:,}" + (f" ({reasons}; see the _rejects table)" if reasons else "")
+    )
+    skipped = [f for f in summary.files if f.skipped_bytes]
+    if skipped:
+        typer.echo(f"  skipped   {summary.skipped_bytes:,} bytes of {len(skipped)} file(s) imported before")
+
+
+if __name__ == "__main__":
+    app()

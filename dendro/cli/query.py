@@ -1,0 +1,107 @@
+"""`dendro query`: read-only SQL over the local store, printed as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from dendro.cli import options as o
+from dendro.cli.console import fail
+from dendro.cli.local import Db
+from dendro.cli.stores import StoreChoice, StoreOpt, open_cloud_backend
+
+if TYPE_CHECKING:
+    from dendro.local_pipeline.query import QueryResult
+
+
+# Cloud stores bill per query; a terminal has no use for more rows than this.
+CLOUD_MAX_ROWS = 10_000
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def query(
+    sql: Annotated[str, typer.Argument(help='SQL to run, e.g. "SELECT count(*) FROM nginx_access".')],
+    db: Db = None,
+    output: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="table for people; json (array of rows) or csv for tools."),
+    ] = OutputFormat.table,
+    store: StoreOpt = StoreChoice.local,
+    region: o.Region = None,
+    profile: o.Profile = None,
+    stack_name: o.StackName = "Dendro",
+) -> None:
+    """Run read-only SQL on the local store (DuckDB dialect; works while `dendro local up` runs) or on
+    a deployed stack (--store iceberg: Athena's dialect; --store timestream).
+
+    Tables: one per source type (nginx_access, host_metrics, ...), and _rejects.
+
+    Writes, settings and reading outside files are refused. For example:
+
+        dendro query "SHOW TABLES"
+
+        dendro query "SELECT status_class, count(*) FROM nginx_access GROUP BY ALL" --format json
+
+        dendro query "SELECT count(*) FROM nginx_access" --store iceberg --region eu-west-1
+    """
+    from dendro.local_pipeline.query import QueryError, query_store
+    from dendro.local_pipeline.store import StoreError, default_db_path
+
+    try:
+        if store is StoreChoice.local:
+            result = query_store((db or default_db_path()).expanduser(), sql)
+        else:
+            backend = open_cloud_backend(store, region, profile, stack_name)
+            result = backend.query(sql, CLOUD_MAX_ROWS)
+    except (QueryError, StoreError) as error:
+        fail(str(error))
+    if output is OutputFormat.json:
+        _print_json(result)
+    elif output is OutputFormat.csv:
+        _print_csv(result)
+    else:
+        _print_table(result)
+
+
+def _print_json(result: QueryResult) -> None:
+    import orjson
+
+    from dendro.local_pipeline.query import json_default
+
+    typer.echo(orjson.dumps(result.records(), default=json_default, option=orjson.OPT_INDENT_2).decode())
+
+
+def _print_csv(result: QueryResult) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(result.columns)
+    writer.writerows([_text(v) for v in row] for row in result.rows)
+
+
+def _print_table(result: QueryResult) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*result.columns, show_edge=False, header_style="bold")
+    for row in result.rows:
+        table.add_row(*(_text(v) for v in row))
+    console = Console()
+    console.print(table)
+    count = len(result.rows)
+    console.print(f"{count:,} row{'s' if count != 1 else ''}" + (" (truncated)" if result.truncated else ""))
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="backslashreplace")
+    return str(value)

@@ -1,0 +1,92 @@
+"""Every AWS price `dendro cost` uses: us-east-1, on-demand, USD, no free tier. In one place so that
+updating them is one edit; each says where it comes from, when it was read, and how sure it is:
+
+- "page": read on the AWS pricing or documentation page named (a stored copy of it);
+- "2nd": from a secondhand page quoting AWS (the team's sourced AWS notes tag these [2nd]);
+- "unverified": AWS's long-standing list price as known when this was written, not confirmed on a
+  page on that date. Confirm before relying on it.
+
+Prices change: check https://calculator.aws before committing to a budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+READ_ON = "2026-11-27"
+REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class Price:
+    usd: float
+    unit: str
+    source: str
+    basis: str  # "page" | "2nd" | "unverified"
+    read_on: str = READ_ON
+
+
+# Amazon Data Firehose. Direct PUT bills each record rounded up to 5 KB (the agents pack events into
+# large records for the timestream store); the Iceberg destination bills per GB without rounding.
+FIREHOSE_DIRECT_PUT_GB = Price(
+    0.029, "GB ingested (5 KB per record minimum)", "https://aws.amazon.com/kinesis/data-firehose/pricing/",
+    "unverified",
+)  # fmt: skip
+FIREHOSE_ICEBERG_GB = Price(
+    0.075, "GB delivered to Apache Iceberg tables", "https://hashnode-hub.vercel.app/posts/67f81a7c56b81360fc715a4a",
+    "2nd",
+)  # fmt: skip
+
+# AWS Lambda on arm64 (Graviton), which the ingest function uses.
+LAMBDA_ARM_GB_SECOND = Price(
+    0.0000133334, "GB-second (arm64)", "https://aws.amazon.com/lambda/pricing/", "unverified"
+)
+LAMBDA_REQUEST = Price(0.20 / 1_000_000, "request", "https://aws.amazon.com/lambda/pricing/", "unverified")
+
+# Amazon S3 Standard.
+S3_STANDARD_GB_MONTH = Price(
+    0.023, "GB-month (first 50 TB)", "https://aws.amazon.com/s3/pricing/", "unverified"
+)
+S3_PUT = Price(
+    0.005 / 1000, "PUT, COPY, POST or LIST request", "https://aws.amazon.com/s3/pricing/", "unverified"
+)
+S3_GET = Price(0.0004 / 1000, "GET or SELECT request", "https://aws.amazon.com/s3/pricing/", "unverified")
+
+# Amazon Timestream for LiveAnalytics (closed to new accounts since 2025-06-20).
+TIMESTREAM_WRITE = Price(
+    0.50 / 1_000_000, "write of 1 KB", "https://aws.amazon.com/timestream/pricing/", "page"
+)  # the page: "1 million writes of 1KB size $0.50" (a stored copy; US East (Ohio), as us-east-1)
+TIMESTREAM_MEMORY_GB_HOUR = Price(
+    0.036, "GB-hour in the memory store", "https://aws.amazon.com/timestream/pricing/", "page"
+)
+TIMESTREAM_MAGNETIC_GB_MONTH = Price(
+    0.03, "GB-month in the magnetic store", "https://aws.amazon.com/timestream/pricing/", "page"
+)
+TIMESTREAM_TCU_HOUR = Price(
+    0.50, "TCU-hour (4 TCU minimum, 30 s minimum)",
+    "https://docs.aws.amazon.com/timestream/latest/developerguide/tcu.html", "unverified",
+)  # fmt: skip
+
+# Amazon Athena: bytes scanned, rounded up to the MB, 10 MB minimum per query; DDL is free.
+ATHENA_TB_SCANNED = Price(
+    5.00, "TB scanned (10 MB minimum per query)", "https://rcpedia.stanford.edu/services/athena.html", "2nd"
+)
+
+# Amazon CloudWatch.
+CLOUDWATCH_LOGS_INGEST_GB = Price(
+    0.50, "GB of logs ingested", "https://aws.amazon.com/cloudwatch/pricing/", "unverified"
+)
+CLOUDWATCH_LOGS_STORAGE_GB_MONTH = Price(
+    0.03, "GB-month of logs stored", "https://aws.amazon.com/cloudwatch/pricing/", "unverified"
+)
+CLOUDWATCH_METRIC_MONTH = Price(
+    0.30, "custom metric-month (EMF)", "https://aws.amazon.com/cloudwatch/pricing/", "unverified"
+)
+CLOUDWATCH_ALARM_MONTH = Price(
+    0.10, "standard alarm-month", "https://aws.amazon.com/cloudwatch/pricing/", "unverified"
+)
+KMS_KEY_MONTH = Price(
+    1.00, "customer-managed key-month (alert topic)", "https://aws.amazon.com/kms/pricing/", "unverified"
+)
+
+ALL: dict[str, Price] = {name: value for name, value in globals().items() if isinstance(value, Price)}

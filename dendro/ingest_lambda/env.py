@@ -1,0 +1,47 @@
+"""The Lambda's configuration, parsed once at cold start into one frozen object."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dendro.ingest_lambda import constants as names
+
+
+class EnvError(RuntimeError):
+    """A variable the stack should have set is missing or malformed: a deployment bug, not bad data."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class IngestEnv:
+    store: str
+    database: str
+    sources: frozenset[str]
+    errors_bucket: str
+    errors_prefix: str
+    metrics_namespace: str
+    # Many WriteRecords calls in flight hide Timestream's per-call latency (~20-50 ms): with 32, the
+    # writes of a staged object take about as long as mapping its rows (benchmarks/lambda_handler.py).
+    write_concurrency: int = 32
+    write_max_attempts: int = 6
+
+
+def load_env(environ: Mapping[str, str]) -> IngestEnv:
+    missing = [name for name in names.ALL if not environ.get(name)]
+    if missing:
+        raise EnvError(f"ingest Lambda is missing {', '.join(missing)}; redeploy the stack (dendro deploy)")
+    try:
+        concurrency = int(environ.get(names.WRITE_CONCURRENCY, str(IngestEnv.write_concurrency)))
+        attempts = int(environ.get(names.WRITE_MAX_ATTEMPTS, str(IngestEnv.write_max_attempts)))
+    except ValueError as exc:
+        raise EnvError(f"ingest Lambda setting is not a number: {exc}") from None
+    return IngestEnv(
+        store=environ[names.STORE],
+        database=environ[names.DATABASE],
+        sources=frozenset(s for s in environ[names.SOURCES].split(",") if s),
+        errors_bucket=environ[names.ERRORS_BUCKET],
+        errors_prefix=environ[names.ERRORS_PREFIX],
+        metrics_namespace=environ[names.METRICS_NAMESPACE],
+        write_concurrency=max(1, concurrency),
+        write_max_attempts=max(1, attempts),
+    )

@@ -1,0 +1,170 @@
+"""What a Dendro pipeline is made of, as one typed object, and how CDK context becomes one.
+
+Context comes from `cdk.json`, from `cdk deploy -c dendro:alertEmails=a@x.org,b@x.org`, or from
+`dendro deploy` flags (which pass the same `-c` keys), so plain `cdk deploy` in CI and the CLI agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from dendro.catalog import SOURCES, Source
+from dendro.stack.names import DEFAULT_STORE
+
+STORES = ("timestream", "iceberg")
+_EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
+
+
+class DendroConfigError(ValueError):
+    """A context value the stack cannot be built from. `key` is the context key (the CLI names its
+    own flag instead); `problem` says what is wrong with the value."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+@dataclass(frozen=True, kw_only=True)
+class DendroProps:
+    store: str = DEFAULT_STORE
+    # Catalog types that get a table. Default: every catalog source.
+    sources: tuple[str, ...] = tuple(SOURCES)
+    alert_emails: tuple[str, ...] = ()
+    # Retain the bucket and the database (with their data) when the stack is deleted.
+    keep_data: bool = False
+    # Firehose buffering: a minute keeps dashboards fresh; 1 MiB keeps staged objects small enough
+    # for one Lambda invocation each.
+    buffer_interval_seconds: int = 60
+    buffer_size_mib: int = 1
+    staging_expiry_days: int = 7
+    errors_expiry_days: int = 30
+    memory_retention_hours: int = 24
+    magnetic_retention_days: int = 365
+    # Athena (iceberg store): a query that would scan more than this is cancelled, so a runaway
+    # dashboard query costs at most 10 GB x $5/TB = $0.05; results are kept a week.
+    athena_scan_limit_gb: int = 10
+    athena_results_expiry_days: int = 7
+    # Alarm when more than this share of a service's requests are 5xx over five minutes.
+    error_rate_percent: float = 5.0
+    # ...and only once a service has served this many requests in those five minutes, so that one
+    # failed request out of two does not page anyone.
+    error_rate_min_requests: int = 20
+    heartbeat_minutes: int = 10
+    agent_role: bool = False
+    # False skips building the Lambda bundle (pip); for `dendro synth --no-bundle` and tests only.
+    bundle: bool = True
+
+    def __post_init__(self) -> None:
+        if self.store not in STORES:
+            raise DendroConfigError(
+                "dendro:store", f"{self.store!r} is not a store; choose {' or '.join(STORES)}"
+            )
+        unknown = [s for s in self.sources if s not in SOURCES]
+        if unknown:
+            raise DendroConfigError(
+                "dendro:sources", f"unknown source {unknown[0]!r}; choose from {', '.join(SOURCES)}"
+            )
+        if not self.sources:
+            raise DendroConfigError("dendro:sources", "empty; enable at least one catalog source")
+        bad = [e for e in self.alert_emails if not _EMAIL.match(e)]
+        if bad:
+            raise DendroConfigError("dendro:alertEmails", f"{bad[0]!r} is not an email address")
+        _check_range("dendro:bufferIntervalSeconds", self.buffer_interval_seconds, 0, 900)
+        _check_range("dendro:bufferSizeMiB", self.buffer_size_mib, 1, 128)
+        _check_range("dendro:stagingExpiryDays", self.staging_expiry_days, 1, 3650)
+        _check_range("dendro:errorsExpiryDays", self.errors_expiry_days, 1, 3650)
+        _check_range("dendro:memoryRetentionHours", self.memory_retention_hours, 1, 8766)
+        _check_range("dendro:magneticRetentionDays", self.magnetic_retention_days, 1, 73000)
+        # Athena's smallest cutoff is 10 MB; 10 TB is far past any dashboard query.
+        _check_range("dendro:athenaScanLimitGB", self.athena_scan_limit_gb, 1, 10240)
+        _check_range("dendro:athenaResultsExpiryDays", self.athena_results_expiry_days, 1, 3650)
+        _check_range("dendro:errorRatePercent", self.error_rate_percent, 0.01, 100)
+        _check_range("dendro:heartbeatMinutes", self.heartbeat_minutes, 5, 1440)
+
+    @property
+    def enabled_sources(self) -> list[Source]:
+        """Catalog entries in catalog order, whatever order the user listed them in."""
+        return [s for t, s in SOURCES.items() if t in self.sources]
+
+
+def _check_range(key: str, value: float, low: float, high: float) -> None:
+    if not low <= value <= high:
+        raise DendroConfigError(key, f"{value} is out of range; use {low} to {high}")
+
+
+# Context key -> DendroProps field. Keys are camelCase like CDK's own context keys.
+CONTEXT_KEYS: Mapping[str, str] = {
+    "dendro:store": "store",
+    "dendro:sources": "sources",
+    "dendro:alertEmails": "alert_emails",
+    "dendro:keepData": "keep_data",
+    "dendro:bufferIntervalSeconds": "buffer_interval_seconds",
+    "dendro:bufferSizeMiB": "buffer_size_mib",
+    "dendro:stagingExpiryDays": "staging_expiry_days",
+    "dendro:errorsExpiryDays": "errors_expiry_days",
+    "dendro:memoryRetentionHours": "memory_retention_hours",
+    "dendro:magneticRetentionDays": "magnetic_retention_days",
+    "dendro:athenaScanLimitGB": "athena_scan_limit_gb",
+    "dendro:athenaResultsExpiryDays": "athena_results_expiry_days",
+    "dendro:errorRatePercent": "error_rate_percent",
+    "dendro:errorRateMinRequests": "error_rate_min_requests",
+    "dendro:heartbeatMinutes": "heartbeat_minutes",
+    "dendro:agentRole": "agent_role",
+    "dendro:bundle": "bundle",
+}
+STACK_NAME_KEY = "dendro:stackName"
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    # `-c k=a,b` arrives as the string "a,b"; cdk.json may hold a JSON list.
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return tuple(str(i).strip() for i in items if str(i).strip())
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no", ""):
+        return False
+    raise ValueError(f"{value!r} is not true or false")
+
+
+_CONVERT: Mapping[Any, Callable[[Any], Any]] = {
+    "tuple[str, ...]": _as_tuple,
+    "bool": _as_bool,
+    "int": int,
+    "float": float,
+    "str": str,
+}
+
+
+def props_from_context(get: Callable[[str], Any]) -> DendroProps:
+    """Build props from CDK context; `get` is `app.node.try_get_context`. Absent keys keep defaults."""
+    types = {f.name: str(f.type) for f in fields(DendroProps)}
+    values: dict[str, Any] = {}
+    for key, name in CONTEXT_KEYS.items():
+        raw = get(key)
+        if raw is None:
+            continue
+        try:
+            values[name] = _CONVERT[types[name]](raw)
+        except ValueError as exc:
+            raise DendroConfigError(key, f"{raw!r}: {exc}") from None
+    return DendroProps(**values)
+
+
+def stack_name_from_context(get: Callable[[str], Any], default: str) -> str:
+    name = str(get(STACK_NAME_KEY) or default)
+    # CloudFormation stack names: a letter, then letters, digits and hyphens, at most 128.
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,127}", name):
+        raise DendroConfigError(
+            STACK_NAME_KEY, f"{name!r}: use letters, digits and hyphens, starting with a letter"
+        )
+    return name

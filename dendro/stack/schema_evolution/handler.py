@@ -1,0 +1,88 @@
+"""The `Custom::IcebergTable` handler (CDK's Provider framework calls `on_event`).
+
+Create: CREATE TABLE IF NOT EXISTS, then add any declared column the table lacks (so a table kept from
+an earlier stack with `--keep-data` is adopted and brought up to date).
+Update: add the declared columns the table lacks; nothing else is ever changed or dropped.
+Delete: remove the table from the Glue catalog (the bucket's teardown removes its files). A stack
+deployed with --keep-data retains the resource, so CloudFormation never calls this for it.
+
+Properties (strings and lists, as CloudFormation passes them): Database, Table, Location, WorkGroup,
+Columns ([[name, athena type], ...] in catalog order).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from dendro.cloud_query import athena
+from dendro.stack.schema_evolution.ddl import Column, add_columns, create_table, plan
+
+# Athena DDL takes seconds; this bounds a stuck one well inside the function's 5-minute timeout.
+DDL_TIMEOUT = 240.0
+
+
+def _columns(properties: dict[str, Any]) -> list[Column]:
+    return [(str(name), str(kind)) for name, kind in properties["Columns"]]
+
+
+def existing_columns(glue: Any, database: str, table: str) -> dict[str, str] | None:
+    try:
+        described = glue.get_table(DatabaseName=database, Name=table)["Table"]
+    except glue.exceptions.EntityNotFoundException:
+        return None
+    columns = described.get("StorageDescriptor", {}).get("Columns", [])
+    return {c["Name"]: c.get("Type", "") for c in columns}
+
+
+def reconcile(glue: Any, athena_client: Any, properties: dict[str, Any], **wait: Any) -> dict[str, str]:
+    """Create the table if missing, then add missing columns. Returns what was done, for the logs."""
+    database, table = properties["Database"], properties["Table"]
+    workgroup = properties["WorkGroup"]
+    declared = _columns(properties)
+
+    def run(sql: str) -> None:
+        query_id = athena.start(athena_client, sql, workgroup=workgroup)
+        athena.wait(athena_client, query_id, timeout=DDL_TIMEOUT, **wait)
+
+    existing = existing_columns(glue, database, table)
+    created = existing is None
+    if created:
+        run(create_table(database, table, declared, properties["Location"]))
+        existing = existing_columns(glue, database, table) or dict(declared)
+    evolution = plan(existing, declared)
+    if evolution.added:
+        run(add_columns(database, table, evolution.added))
+    return {
+        "Created": str(created).lower(),
+        "AddedColumns": ",".join(name for name, _ in evolution.added),
+        "KeptColumns": ",".join(evolution.kept),
+    }
+
+
+def physical_id(properties: dict[str, Any]) -> str:
+    return f"{properties['Database']}.{properties['Table']}"
+
+
+def handle(event: dict[str, Any], glue: Any, athena_client: Any, **wait: Any) -> dict[str, Any]:
+    request = event["RequestType"]
+    properties = event["ResourceProperties"]
+    if request == "Delete":
+        database, table = event["PhysicalResourceId"].split(".", 1)
+        try:
+            glue.delete_table(DatabaseName=database, Name=table)
+        except glue.exceptions.EntityNotFoundException:
+            pass  # already gone (a failed create, or removed by hand)
+        return {"PhysicalResourceId": event["PhysicalResourceId"]}
+    data = reconcile(glue, athena_client, properties, **wait)
+    print({"request": request, "table": physical_id(properties), **data})  # noqa: T201 - the CR's log
+    # A new name (never the case for a catalog table) gives a new ID, and CloudFormation then deletes
+    # the old table; the same name keeps the ID, so an update never replaces the table.
+    return {"PhysicalResourceId": physical_id(properties), "Data": data}
+
+
+def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    import boto3
+
+    region = os.environ.get("AWS_REGION")
+    return handle(event, boto3.client("glue", region_name=region), boto3.client("athena", region_name=region))

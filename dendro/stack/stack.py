@@ -1,0 +1,167 @@
+"""DendroStack: the whole AWS pipeline, one construct per component, wired here.
+
+Usable as it is (`app.py`) or inside a user's own CDK app:
+
+    DendroStack(app, "Dendro", props=DendroProps(store="iceberg", alert_emails=("ops@example.org",)))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Aws, Duration, Size, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from constructs import Construct
+
+from dendro.ingest_lambda import constants as env
+from dendro.stack.agent_access import AgentAccess
+from dendro.stack.alerts import Alerts, AlertThresholds
+from dendro.stack.bundling import ingest_code
+from dendro.stack.delivery_stream import DeliveryStream
+from dendro.stack.ingest_function import IngestFunction
+from dendro.stack.nag import acknowledge_findings
+from dendro.stack.names import ERRORS_PREFIX, STAGING_PREFIX, OutputKey, metrics_namespace
+from dendro.stack.outputs import Outputs
+from dendro.stack.props import DendroProps
+from dendro.stack.staging_bucket import StagingBucket
+from dendro.stack.stores import Delivery, StoreProps, build_store
+from dendro.stack.stores.iceberg import IcebergStore
+from dendro.stack.stores.iceberg_delivery import IcebergDeliveryStream
+
+
+class DendroStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, props: DendroProps, **kwargs: Any) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description=f"Dendro monitoring pipeline ({props.store} store)",
+            **kwargs,
+        )
+        self.props = props
+        sources = tuple(props.enabled_sources)
+
+        self.staging = StagingBucket(
+            self,
+            "StagingBucket",
+            staging_expiry=Duration.days(props.staging_expiry_days),
+            errors_expiry=Duration.days(props.errors_expiry_days),
+            keep_data=props.keep_data,
+        )
+        bucket = self.staging.bucket
+        self.store = build_store(
+            self,
+            props.store,
+            StoreProps(
+                database_name=self.stack_name,
+                sources=sources,
+                bucket=bucket,
+                keep_data=props.keep_data,
+                memory_retention=Duration.hours(props.memory_retention_hours),
+                magnetic_retention=Duration.days(props.magnetic_retention_days),
+                athena_scan_limit_bytes=props.athena_scan_limit_gb * 1024**3,
+                athena_results_expiry=Duration.days(props.athena_results_expiry_days),
+            ),
+        )
+        buffer_interval = Duration.seconds(props.buffer_interval_seconds)
+        buffer_size = Size.mebibytes(props.buffer_size_mib)
+        staged = self.store.delivery is Delivery.STAGED_OBJECTS
+        if staged:
+            self.delivery: DeliveryStream | IcebergDeliveryStream = DeliveryStream(
+                self,
+                "DeliveryStream",
+                bucket=bucket,
+                buffer_interval=buffer_interval,
+                buffer_size=buffer_size,
+            )
+        namespace = metrics_namespace(self.stack_name)
+        self.ingest = IngestFunction(
+            self,
+            "IngestFunction",
+            code=ingest_code(bundle=props.bundle),
+            environment={
+                env.SOURCES: ",".join(s.type for s in sources),
+                env.ERRORS_BUCKET: bucket.bucket_name,
+                env.ERRORS_PREFIX: ERRORS_PREFIX,
+                env.METRICS_NAMESPACE: namespace,
+                **self.store.ingest_environment(),
+            },
+        )
+        function = self.ingest.function
+
+        # Wiring: who may do what, and what triggers what.
+        self.store.grant_write(function)
+        if staged:
+            # Object-level actions on one prefix each, narrower than grant_read/grant_put (which add
+            # s3:List*, s3:GetBucket* and s3:Abort* for the whole bucket).
+            function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{ERRORS_PREFIX}*")]
+                )
+            )
+            function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{STAGING_PREFIX}*")]
+                )
+            )
+            bucket.add_event_notification(
+                s3.EventType.OBJECT_CREATED,
+                s3n.LambdaDestination(function),
+                s3.NotificationKeyFilter(prefix=STAGING_PREFIX),
+            )
+        elif isinstance(self.store, IcebergStore):
+            # Firehose calls the Lambda synchronously and itself writes what the Lambda marks
+            # ProcessingFailed to the errors/ prefix, so the Lambda needs no S3 access at all.
+            self.delivery = self.store.delivery_stream(
+                self,
+                "DeliveryStream",
+                function=function,
+                buffer_interval=buffer_interval,
+                buffer_size=buffer_size,
+            )
+        else:
+            raise NotImplementedError(f"delivery {self.store.delivery} of {self.store.kind} is not wired")
+
+        self.agent_access = AgentAccess(
+            self, "AgentAccess", stream=self.delivery.stream, ec2_role=props.agent_role
+        )
+        self.alerts = Alerts(
+            self,
+            "Alerts",
+            emails=props.alert_emails,
+            function=function,
+            # Firehose invokes the transform synchronously: the async dead-letter queue never fills.
+            dead_letter_queue=self.ingest.dead_letter_queue if staged else None,
+            delivery_stream_name=self.delivery.stream.delivery_stream_name,
+            delivery_destination="S3" if staged else "Iceberg",
+            metrics_namespace=namespace,
+            services=sorted({s.service for s in sources if "error_rate" in s.alerts and s.service}),
+            thresholds=AlertThresholds(
+                error_rate_percent=props.error_rate_percent,
+                error_rate_min_requests=props.error_rate_min_requests,
+                heartbeat_minutes=props.heartbeat_minutes,
+            ),
+        )
+
+        values = {
+            OutputKey.STORE: props.store,
+            OutputKey.REGION: Aws.REGION,
+            OutputKey.DELIVERY_STREAM_NAME: self.delivery.stream.delivery_stream_name,
+            OutputKey.DELIVERY_STREAM_ARN: self.delivery.stream.delivery_stream_arn,
+            OutputKey.BUCKET_NAME: bucket.bucket_name,
+            OutputKey.DATABASE_NAME: self.store.database_name,
+            OutputKey.TABLE_NAMES: ",".join(self.store.table_names.values()),
+            OutputKey.AGENT_POLICY_ARN: self.agent_access.policy.managed_policy_arn,
+            OutputKey.ALERT_TOPIC_ARN: self.alerts.topic.topic_arn,
+        }
+        if isinstance(self.store, IcebergStore):
+            values.update(self.store.outputs())
+        if self.agent_access.role is not None and self.agent_access.instance_profile is not None:
+            values[OutputKey.AGENT_ROLE_NAME] = self.agent_access.role.role_name
+            values[OutputKey.AGENT_INSTANCE_PROFILE_NAME] = (
+                self.agent_access.instance_profile.instance_profile_name
+            )
+        self.outputs = Outputs(self, "Outputs", values=values)
+
+        acknowledge_findings(self)

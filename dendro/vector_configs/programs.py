@@ -1,0 +1,84 @@
+"""Assemble the VRL program that Vector runs for one source.
+
+The catalog's program parses a raw event into fields. Around it, this module adds the envelope that
+the event contract needs (type, host, RFC 3339 timestamp) and projects the result onto exactly the
+catalog's columns, so every store receives the same shape. The tests run this very text through the
+real VRL runtime, so what is tested is what Vector runs.
+
+Contract for a catalog program (catalog/vrl/*.vrl):
+- it reads the event as the Vector source emits it (`.message` for file sources);
+- it sets the source's fields on `.`, with the catalog's types, and `.timestamp` to the event time;
+- on a line it cannot parse it sets `._parse_error` to a short reason and never aborts, so the raw
+  line still travels and is dead-lettered with that reason by the ingest side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import orjson
+
+from dendro.catalog.model import PARSE_ERROR_FIELD, RAW_MESSAGE_FIELD, Collector, Source
+
+_RFC3339 = "%Y-%m-%dT%H:%M:%S%.6fZ"
+
+
+def vrl_string(value: str) -> str:
+    """A VRL string literal; JSON escapes are a subset of VRL's."""
+    return orjson.dumps(value).decode()
+
+
+def parse_program(
+    source: Source,
+    collector: Collector | None = None,
+    *,
+    host: str | None = None,
+    service: str | None = None,
+    settings: Mapping[str, str] | None = None,
+) -> str:
+    collector = collector or source.default_collector
+    host_expr = vrl_string(host) if host else 'get_hostname() ?? "unknown"'
+    service_name = service or source.service
+    return "\n".join(
+        [
+            f"# Dendro: parse {source.type} ({collector.name}) and stamp the event contract.",
+            collector.program(settings).rstrip(),
+            "",
+            "# --- envelope (generated from the catalog) ---",
+            f"dendro_host = {host_expr}",
+            f"if !exists(.{PARSE_ERROR_FIELD}) && !is_timestamp(.timestamp) {{",
+            f'  .{PARSE_ERROR_FIELD} = "no event time"',
+            "}",
+            "dendro_ts = if is_timestamp(.timestamp) { .timestamp } else { now() }",
+            f'dendro_ts_text = format_timestamp(dendro_ts, "{_RFC3339}", timezone: "UTC") ?? ""',
+            f"if exists(.{PARSE_ERROR_FIELD}) {{",
+            "  . = {",
+            f'    "type": {vrl_string(source.type)},',
+            '    "host": dendro_host,',
+            '    "timestamp": dendro_ts_text,',
+            f'    "{RAW_MESSAGE_FIELD}": .{RAW_MESSAGE_FIELD},',
+            f'    "{PARSE_ERROR_FIELD}": .{PARSE_ERROR_FIELD},',
+            "  }",
+            "} else {",
+            *_service_default(source, service_name),
+            "  . = compact({",
+            f'    "type": {vrl_string(source.type)},',
+            '    "host": dendro_host,',
+            '    "timestamp": dendro_ts_text,',
+            *[f'    "{f.name}": .{_path(f.name)},' for f in source.fields],
+            "  }, string: false, object: false, array: false)",
+            "}",
+            ".",
+        ]
+    )
+
+
+def _service_default(source: Source, service_name: str) -> list[str]:
+    if source.field("service") is None or not service_name:
+        return []
+    return [f"  .service = string(.service) ?? {vrl_string(service_name)}"]
+
+
+def _path(name: str) -> str:
+    # Field names are identifiers in the catalog, but quote anything VRL would not take bare.
+    return name if name.isidentifier() else vrl_string(name)

@@ -1,0 +1,157 @@
+"""Alerts: an encrypted topic, one email subscription per address, and the alarms that publish to it."""
+
+from __future__ import annotations
+
+from aws_cdk.assertions import Match
+
+from tests.stack.conftest import ALERT_EMAILS, Synthesized
+
+
+def _alarms(synthesized: Synthesized, stack: object) -> dict[str, dict]:
+    return synthesized.template(stack).find_resources("AWS::CloudWatch::Alarm")
+
+
+def test_the_topic_is_encrypted_with_a_key_cloudwatch_may_use(synthesized: Synthesized) -> None:
+    stack = synthesized.dendro
+    template = synthesized.template(stack)
+    key = stack.resolve(stack.alerts.key.key_arn)
+    template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": key})
+    # CloudWatch cannot publish to a topic under the AWS-managed SNS key.
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "EnableKeyRotation": True,
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                            }
+                        )
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_each_alert_email_gets_a_subscription(synthesized: Synthesized) -> None:
+    template = synthesized.template(synthesized.dendro)
+    subscriptions = template.find_resources("AWS::SNS::Subscription")
+    assert sorted(s["Properties"]["Endpoint"] for s in subscriptions.values()) == sorted(ALERT_EMAILS)
+    assert {s["Properties"]["Protocol"] for s in subscriptions.values()} == {"email"}
+
+
+def test_every_alarm_publishes_to_the_topic(synthesized: Synthesized) -> None:
+    stack = synthesized.dendro
+    topic = stack.resolve(stack.alerts.topic.topic_arn)
+    alarms = _alarms(synthesized, stack)
+    assert set(stack.alerts.alarms) == {
+        "NginxErrorRate", "ApacheErrorRate", "HeartbeatMissing", "IngestErrors", "IngestThrottles",
+        "DeadLetterQueueNotEmpty", "DeliveryFailures", "RecordsDeadLettered",
+    }  # fmt: skip
+    assert len(alarms) == 8
+    assert all(a["Properties"]["AlarmActions"] == [topic] for a in alarms.values())
+
+
+def test_the_5xx_rate_alarm_divides_the_services_5xx_by_its_requests(synthesized: Synthesized) -> None:
+    template = synthesized.template(synthesized.dendro)
+
+    def metric(name: str) -> object:
+        return Match.object_like(
+            {
+                "Id": Match.any_value(),
+                "MetricStat": Match.object_like(
+                    {
+                        "Metric": {
+                            "Namespace": "Dendro/Dendro",
+                            "MetricName": name,
+                            "Dimensions": [{"Name": "service", "Value": "nginx"}],
+                        },
+                        "Stat": "Sum",
+                    }
+                ),
+            }
+        )
+
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "ComparisonOperator": "GreaterThanThreshold",
+            "Threshold": 5,
+            # Below 20 requests in five minutes a rate means little: one failure in two is not an outage.
+            "Metrics": Match.array_with(
+                [
+                    Match.object_like(
+                        {"Expression": "IF(requests >= 20, 100 * FILL(errors, 0) / requests, 0)"}
+                    ),
+                    metric("Requests"),
+                    metric("Http5xx"),
+                ]
+            ),
+        },
+    )
+
+
+def test_one_heartbeat_alarm_watches_every_host_that_reports(synthesized: Synthesized) -> None:
+    template = synthesized.template(synthesized.dendro)
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Metrics": [
+                {
+                    "Id": "q",
+                    "Expression": 'SELECT SUM(Heartbeat) FROM SCHEMA("Dendro/Dendro", host) GROUP BY host',
+                    "Period": 300,
+                    "ReturnData": True,
+                }
+            ],
+            "ComparisonOperator": "LessThanThreshold",
+            "Threshold": 1,
+            "EvaluationPeriods": 2,
+            # A host that went silent has no data points: that is the alarm.
+            "TreatMissingData": "breaching",
+        },
+    )
+
+
+def test_pipeline_health_alarms_watch_lambda_dlq_and_firehose(synthesized: Synthesized) -> None:
+    stack = synthesized.dendro
+    template = synthesized.template(stack)
+    function = stack.resolve(stack.ingest.function.function_name)
+    for metric in ("Errors", "Throttles"):
+        template.has_resource_properties(
+            "AWS::CloudWatch::Alarm",
+            {
+                "Namespace": "AWS/Lambda",
+                "MetricName": metric,
+                "Dimensions": [{"Name": "FunctionName", "Value": function}],
+            },
+        )
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible", "Threshold": 1},
+    )
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Namespace": "AWS/Firehose",
+            "MetricName": "DeliveryToS3.Success",
+            "Dimensions": [
+                {
+                    "Name": "DeliveryStreamName",
+                    "Value": stack.resolve(stack.delivery.stream.delivery_stream_name),
+                }
+            ],
+            "ComparisonOperator": "LessThanThreshold",
+        },
+    )
+
+
+def test_services_without_a_table_get_no_5xx_alarm(synthesized: Synthesized) -> None:
+    # The kept-data stack has nginx_access and syslog only: no Apache alarm.
+    assert set(synthesized.kept.alerts.alarms) >= {"NginxErrorRate"}
+    assert "ApacheErrorRate" not in synthesized.kept.alerts.alarms
+    synthesized.template(synthesized.kept).resource_count_is("AWS::SNS::Subscription", 0)
