@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 import sys
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
@@ -24,6 +25,7 @@ CLOUD_MAX_ROWS = 10_000
 
 class OutputFormat(StrEnum):
     table = "table"
+    records = "records"
     json = "json"
     csv = "csv"
 
@@ -33,7 +35,12 @@ def query(
     db: Db = None,
     output: Annotated[
         OutputFormat,
-        typer.Option("--format", "-f", help="table for people; json (array of rows) or csv for tools."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="table for people (one block per record when rows are wider than the terminal), "
+            "records (always one block per record); json (array of rows) or csv for tools.",
+        ),
     ] = OutputFormat.table,
     store: StoreOpt = StoreChoice.local,
     region: o.Region = None,
@@ -69,7 +76,7 @@ def query(
     elif output is OutputFormat.csv:
         _print_csv(result)
     else:
-        _print_table(result)
+        _print_table(result, output)
 
 
 def _print_json(result: QueryResult) -> None:
@@ -86,17 +93,60 @@ def _print_csv(result: QueryResult) -> None:
     writer.writerows([_text(v) for v in row] for row in result.rows)
 
 
-def _print_table(result: QueryResult) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def _print_table(result: QueryResult, layout: OutputFormat) -> None:
+    """A table when it fits the terminal; otherwise one block per record (psql's expanded display),
+    since a table squeezed narrower than its rows cuts every cell."""
+    width = _terminal_width()
+    needed = _table_width(result)
+    if layout is OutputFormat.table and needed > width:
+        layout = OutputFormat.records
+        typer.echo(
+            f"(rows are {needed} columns wide and the terminal {width}: one block per record; "
+            "--format csv or json for the full grid)",
+            err=True,
+        )
+    if layout is OutputFormat.records:
+        _print_records(result)
+    else:
+        from rich.console import Console
+        from rich.table import Table
 
-    table = Table(*result.columns, show_edge=False, header_style="bold")
-    for row in result.rows:
-        table.add_row(*(_text(v) for v in row))
-    console = Console()
-    console.print(table)
+        table = Table(*result.columns, show_edge=False, header_style="bold")
+        for row in result.rows:
+            table.add_row(*(_text(v) for v in row))
+        Console(width=width).print(table)
     count = len(result.rows)
-    console.print(f"{count:,} row{'s' if count != 1 else ''}" + (" (truncated)" if result.truncated else ""))
+    typer.echo(f"{count:,} row{'s' if count != 1 else ''}" + (" (truncated)" if result.truncated else ""))
+
+
+def _terminal_width() -> int:
+    """The terminal's width ($COLUMNS first), or 80 when stdout is not a terminal."""
+    return shutil.get_terminal_size((80, 24)).columns
+
+
+def _table_width(result: QueryResult) -> int:
+    """Columns the table needs to show every cell on one line: the widest cell (or line of a cell)
+    of each column, plus the ` │ ` between columns."""
+    from rich.cells import cell_len
+
+    widths = [cell_len(name) for name in result.columns]
+    for row in result.rows:
+        for index, value in enumerate(row):
+            lines = _text(value).splitlines() or [""]
+            widths[index] = max(widths[index], *(cell_len(line) for line in lines))
+    return sum(widths) + 3 * max(len(widths) - 1, 0)
+
+
+def _print_records(result: QueryResult) -> None:
+    """`column | value` per line, one block per row; a value's further lines stay in its column."""
+    label = max((len(name) for name in result.columns), default=0)
+    for number, row in enumerate(result.rows, 1):
+        typer.echo(f"-[ RECORD {number} ]" + "-" * max(label - 9, 4))
+        for name, value in zip(result.columns, row, strict=True):
+            first, *more = _text(value).splitlines() or [""]
+            typer.echo(f"{name:<{label}} | {first}")
+            for line in more:
+                typer.echo(f"{'':<{label}} | {line}")
 
 
 def _text(value: object) -> str:

@@ -59,10 +59,11 @@ def json_default(value: Any) -> Any:
 
 
 def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    # DuckDB's own parser splits the statements: a `;` inside a string or a comment is not a split.
     try:
         statements = con.extract_statements(sql)
     except duckdb.Error as error:
-        raise QueryError(first_line(error)) from None
+        raise QueryError(duckdb_message(error)) from None
     if not statements:
         raise QueryError('no SQL statement given; try: dendro query "SHOW TABLES"')
     for statement in statements:
@@ -71,6 +72,9 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
                 f"{statement.type.name} statements are refused: the store is read-only here; "
                 "run a SELECT (or SHOW / DESCRIBE / SUMMARIZE)"
             )
+    if len(statements) > 1:
+        # Only the last result would come back: the others would run unseen.
+        raise QueryError(f"{len(statements)} statements given; run them one at a time, without `;` between")
 
 
 def run_query(
@@ -99,16 +103,18 @@ def run_query(
             f"the query ran longer than {timeout:.0f} s and was stopped; narrow it down"
         ) from None
     except duckdb.Error as error:
-        raise QueryError(first_line(error)) from None
+        raise QueryError(duckdb_message(error)) from None
     finally:
         cursor.close()
     truncated = max_rows is not None and len(rows) > max_rows
     return QueryResult(columns, rows[:max_rows] if truncated else rows, truncated)
 
 
-def first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+def duckdb_message(error: BaseException) -> str:
+    """DuckDB's whole message: its hint (`Did you mean "nginx_access"?`, `Candidate bindings: ...`)
+    and the `LINE 1:` excerpt with its caret line come after the first line."""
+    text = str(error).strip("\n").rstrip()
+    return text if text.strip() else type(error).__name__
 
 
 def query_store(path: Path, sql: str) -> QueryResult:

@@ -150,6 +150,11 @@ def test_query_export_and_refusal(page: Any, url: str, shots: Path) -> None:
     error = page.locator("#query-error")
     error.wait_for(state="visible")
     assert "DELETE statements are refused" in error.inner_text()
+    page.fill("#sql", "SELECT * FROM nginx_acces")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("document.getElementById('query-error').innerText.includes('Did you mean')")
+    shown = error.inner_text().splitlines()  # DuckDB's hint and caret line, each on its own line
+    assert 'Did you mean "nginx_access"?' in shown and any(set(line.strip()) == {"^"} for line in shown)
 
     # For the screenshot: an example from the catalog, run with one click, paged results.
     page.get_by_role("button", name="All 5xx of nginx_access in the last 2 hours").click()

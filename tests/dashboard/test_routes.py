@@ -218,6 +218,23 @@ def test_query_api_errors_are_400_with_a_message(demo: Client, body: bytes, mess
     assert message in answer.json()["error"]
 
 
+def test_query_api_error_keeps_duckdbs_hint_and_caret_line(demo: Client) -> None:
+    # The Query page shows this text as is (pre-wrapped, monospace), so the caret lines up.
+    error = demo.post_json("/api/query", {"sql": "SELECT * FROM nginx_acces"}).json()["error"]
+
+    lines = error.splitlines()
+    assert lines[0] == "Catalog Error: Table with name nginx_acces does not exist!"
+    assert 'Did you mean "nginx_access"?' in lines
+    excerpt = lines.index("LINE 1: SELECT * FROM nginx_acces")
+    assert lines[excerpt + 1] == " " * len("LINE 1: SELECT * FROM ") + "^" * len("nginx_acces")
+
+
+def test_query_api_refuses_several_statements(demo: Client) -> None:
+    answer = demo.post_json("/api/query", {"sql": "SELECT 1; SELECT 2"})
+    assert answer.status == 400
+    assert answer.json()["error"] == "2 statements given; run them one at a time, without `;` between"
+
+
 def test_export_json(demo: Client) -> None:
     sql = "SELECT host, count(*) AS n FROM nginx_access GROUP BY host ORDER BY host"
     answer = demo.post_form("/api/export?format=json", {"sql": sql})
