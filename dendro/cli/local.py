@@ -200,6 +200,11 @@ def import_(
         store = Store.open(path)
     except (StoreError, SchemaConflictError) as error:
         fail(str(error))
+    if host is None:
+        import socket
+
+        host = socket.gethostname()
+        typer.echo(f"Host: {host} (this machine's name; pass --host NAME for logs copied from elsewhere)")
     total = sum(f.stat().st_size for f in files)
     columns = (TextColumn("importing"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     try:
@@ -213,6 +218,13 @@ def import_(
     finally:
         store.close()
     _print_summary(summary, source, path)
+    if summary.events and not summary.stored:
+        # Nothing usable came out: most likely the wrong --source, or a log format the parser lacks.
+        fail(
+            f"all {summary.events:,} events were rejected, none stored; check that the files hold "
+            f"{source} lines (--source), and look at one: "
+            'dendro query "SELECT reason, detail, raw FROM _rejects ORDER BY time DESC LIMIT 5"'
+        )
 
 
 def _print_summary(summary: ImportSummary, source: str, db: Path) -> None:

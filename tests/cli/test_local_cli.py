@@ -45,6 +45,27 @@ def test_import_names_rejects_by_reason(db: Path, tmp_path: Path) -> None:
     assert "rejected  1 (unparsed 1; see the _rejects table)" in result.output
 
 
+def test_import_where_every_event_is_rejected_fails_and_says_so(db: Path) -> None:
+    # An access log imported as nginx_error: the wrong --source, the usual cause.
+    result = runner.invoke(app, ["import", str(ACCESS_LOG), "--source", "nginx_error", "--db", str(db)])
+
+    assert result.exit_code == 1
+    assert "parsed    0" in result.stdout  # the summary still shows what happened
+    assert "all 1,000 events were rejected, none stored" in result.stderr
+    assert "(--source)" in result.stderr and "FROM _rejects" in result.stderr
+
+
+def test_import_without_host_says_which_host_it_used(db: Path) -> None:
+    named = runner.invoke(app, ["import", str(ACCESS_LOG), "-s", "nginx_access", "--db", str(db)])
+    given = runner.invoke(
+        app, ["import", str(ACCESS_LOG), "-s", "nginx_access", "--host", "web-9", "--db", str(db)]
+    )
+
+    assert named.exit_code == 0, named.output
+    assert f"Host: {socket.gethostname()} (this machine's name; pass --host NAME" in named.stdout
+    assert given.exit_code == 0 and "Host:" not in given.stdout
+
+
 def test_import_of_an_unknown_source_says_which_exist(db: Path) -> None:
     result = runner.invoke(app, ["import", str(ACCESS_LOG), "--source", "nginx", "--db", str(db)])
 
