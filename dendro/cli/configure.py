@@ -33,8 +33,9 @@ def configure(
 
     Without --yes it asks (detected services are preselected). For CI:
 
-        dendro configure --yes --source nginx_access --source host_metrics --sink http
-            --endpoint http://127.0.0.1:8686 --output DIR
+    \b
+      dendro configure --yes --source nginx_access --source host_metrics \\
+          --sink http --endpoint http://127.0.0.1:8686 --output DIR
     """
     from dendro.agent.configure import Choices
     from dendro.cli.setup_flow import build_and_write, detect_and_choose

@@ -28,8 +28,9 @@ def cost(
 
     Lines: Firehose, Lambda, S3, Timestream writes/storage/queries or Athena scans, CloudWatch.
 
-        dendro cost --gb-per-day 10
-        dendro cost --gb-per-day 10 --store timestream --days-retained 90
+    \b
+      dendro cost --gb-per-day 10
+      dendro cost --gb-per-day 10 --store timestream --days-retained 90
     """
     from dendro.cost.estimate import ASSUMPTIONS, Usage, estimate, render, render_markdown
 

@@ -39,8 +39,9 @@ def dashboard(
 
     Works beside a running `dendro local up` (it reads through the collector), and on AWS:
 
-        dendro dashboard
-        dendro dashboard --store iceberg --region eu-west-1
+    \b
+      dendro dashboard
+      dendro dashboard --store iceberg --region eu-west-1
     """
     from dendro.dashboard.security import InsecureBindError, check_bind
     from dendro.dashboard.server import DashboardServer

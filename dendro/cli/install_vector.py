@@ -20,8 +20,10 @@ def install_vector(
 ) -> None:
     """Print (or with --run, run) Vector's official install steps for apt, dnf, yum, apk or brew.
 
-    Example: dendro install-vector            # prints the steps
-             sudo dendro install-vector --run # runs them, showing the setup script first
+    \b
+    Examples:
+      dendro install-vector             # prints the steps
+      sudo dendro install-vector --run  # runs them; shows the script first
     """
     from dendro.agent.install import plan_install, render_plan
 

@@ -18,6 +18,9 @@ app = typer.Typer(
     help="Run Dendro on this machine: a collector for Vector, backfill imports, and a DuckDB store.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    # Plain help: click wraps it to the terminal and never cuts a default with an ellipsis, as
+    # rich's narrow option table does at 80 columns (and rich markup would eat a "[default: ...]").
+    rich_markup_mode=None,
 )
 
 Db = Annotated[
@@ -181,7 +184,9 @@ def import_(
 
     Importing a file again adds only what was appended since: nothing is stored twice. Example:
 
-        dendro local import /var/log/nginx/access.log.1 --source nginx_access --host web-1
+    \b
+      dendro local import /var/log/nginx/access.log.1 --source nginx_access \\
+          --host web-1
     """
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 

@@ -19,6 +19,9 @@ app = typer.Typer(
     no_args_is_help=True,
     # Locals can hold credentials and tokens: never print them in a traceback.
     pretty_exceptions_show_locals=False,
+    # Plain help: click wraps it to the terminal and never cuts a default with an ellipsis, as
+    # rich's narrow option table does at 80 columns (and rich markup would eat a "[default: ...]").
+    rich_markup_mode=None,
 )
 app.command()(configure)
 app.command("install-vector")(install_vector)

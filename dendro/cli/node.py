@@ -18,6 +18,9 @@ app = typer.Typer(
     help="Set up the Vector agent on this server: detect services, write and validate its config.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    # Plain help: click wraps it to the terminal and never cuts a default with an ellipsis, as
+    # rich's narrow option table does at 80 columns (and rich markup would eat a "[default: ...]").
+    rich_markup_mode=None,
 )
 app.command("install-vector")(install_vector)
 
@@ -52,7 +55,10 @@ def init(
     ] = "Dendro",
     profile: Annotated[str | None, typer.Option(help="AWS profile for --from-aws.")] = None,
     systemd: Annotated[
-        bool, typer.Option(help="Also write a systemd drop-in so the vector service runs this config.")
+        bool,
+        typer.Option(
+            "--systemd", help="Also write a systemd drop-in so the vector service runs this config."
+        ),
     ] = False,
     root: Annotated[
         Path, typer.Option(help="Filesystem root to detect services under (and write to).")
@@ -60,8 +66,11 @@ def init(
 ) -> None:
     """Detect services, write the Vector config and validate it; prints the command that starts Vector.
 
-    Example: sudo dendro-node init --yes --sink http --endpoint http://10.0.0.5:8686
-             sudo dendro-node init --yes --from-aws --region eu-west-1
+    \b
+    Examples:
+      sudo dendro-node init
+      sudo dendro-node init --yes --sink http --endpoint http://10.0.0.5:8686
+      sudo dendro-node init --yes --from-aws --region eu-west-1
     """
     from dendro.agent.configure import Choices
     from dendro.cli.setup_flow import build_and_write, detect_and_choose

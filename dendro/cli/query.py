@@ -52,13 +52,14 @@ def query(
 
     Tables: one per source type (nginx_access, host_metrics, ...), and _rejects.
 
-    Writes, settings and reading outside files are refused. For example:
+    One statement per call; writes, settings and reading outside files are refused. For example:
 
-        dendro query "SHOW TABLES"
-
-        dendro query "SELECT status_class, count(*) FROM nginx_access GROUP BY ALL" --format json
-
-        dendro query "SELECT count(*) FROM nginx_access" --store iceberg --region eu-west-1
+    \b
+      dendro query "SHOW TABLES"
+      dendro query "SELECT status, count(*) FROM nginx_access GROUP BY ALL" \\
+          --format json
+      dendro query "SELECT count(*) FROM nginx_access" \\
+          --store iceberg --region eu-west-1
     """
     from dendro.local_pipeline.query import QueryError, query_store
     from dendro.local_pipeline.store import StoreError, default_db_path
