@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from dendro.cli import options as o
+from dendro.cli.console import fail
 from dendro.cli.install_vector import install_vector
 
 if TYPE_CHECKING:
@@ -74,13 +75,16 @@ def init(
     """
     from dendro.agent.configure import Choices
     from dendro.cli.setup_flow import build_and_write, detect_and_choose
+    from dendro.vector_configs.validate import config_format
 
+    fmt = config_format(output)
+    if fmt == "json":
+        fail(f"{output}: dendro-node writes TOML or YAML; name the file .toml or .yaml")
     # StrEnum members are plain strings to Choices.
     choices = Choices(list(source or []), sink, endpoint, stream, region, role_arn, store, host, outputs)
     if from_aws:
         _discover_into(choices, stack_name, profile, region)
     choices = detect_and_choose(choices, yes=yes, root=root)
-    fmt = "yaml" if output.suffix in (".yaml", ".yml") else "toml"
     build_and_write(choices, output, output.with_name("dendro.toml"), fmt)
     if choices.sink == "http":
         # The config reads the collector's token from the environment so it is never written to disk.
@@ -102,7 +106,7 @@ def validate(path: Annotated[Path, typer.Argument(help="Vector config file (TOML
 
     Example: dendro-node validate /etc/vector/vector.toml
     """
-    from dendro.cli.console import fail, warn
+    from dendro.cli.console import warn
     from dendro.vector_configs.validate import check_config, load_config_file
 
     try:
@@ -124,7 +128,6 @@ def validate(path: Annotated[Path, typer.Argument(help="Vector config file (TOML
 def _discover_into(choices: Choices, stack_name: str, profile: str | None, region: str | None) -> None:
     """Point the choices at the stack's delivery stream, as its SSM parameters describe it."""
     from dendro.agent.discover import DiscoveryError, discover_pipeline
-    from dendro.cli.console import fail
     from dendro.stack.cdk_cli import PreflightError
     from dendro.stack.names import OutputKey
     from dendro.stack.preflight import check_credentials

@@ -32,7 +32,9 @@ class _BlockDumper(yaml.SafeDumper):
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    # Vector substitutes `${VAR}` in the raw text before parsing: quoted, an unset variable still
+    # leaves a string (`""`), where a bare `token: ${VAR}` would become YAML's null.
+    style = "|" if "\n" in value else '"' if "${" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

@@ -69,17 +69,27 @@ def load_config_file(path: str | Path, env: Mapping[str, str] | None = None, *, 
     in the raw text first. `strict=True` fails on unset variables, as Vector itself does."""
     path = Path(path)
     text = interpolate_text(path.read_text(), env, strict=strict)
-    suffix = path.suffix.lower()
-    if suffix == ".toml":
-        return tomllib.loads(text)
-    if suffix in (".yaml", ".yml"):
+    fmt = config_format(path)
+    if fmt == "yaml":
         try:
             return yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
             raise ValueError(f"not valid YAML: {exc}") from None
-    if suffix == ".json":
+    if fmt == "json":
         return json.loads(text)
-    raise ValueError(f"{path}: unknown config format {suffix!r}; use .toml, .yaml or .json")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        read_as = (
+            "TOML" if path.suffix == ".toml" else "TOML (Vector's format for a name without .yaml or .json)"
+        )
+        raise ValueError(f"not valid {read_as}: {exc}") from None
+
+
+def config_format(path: Path) -> str:
+    """The format Vector reads `path` in: from its suffix, exactly as spelled, and TOML, Vector's
+    default, for any other name (vector/src/config/format.rs)."""
+    return {".yaml": "yaml", ".yml": "yaml", ".json": "json"}.get(path.suffix, "toml")
 
 
 # --- the component graph ---
