@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from dendro.catalog.model import ENVELOPE, Collector, Field, FieldType, Role, Source
+from dendro.catalog.model import ENVELOPE, LINE, Collector, Field, FieldType, Role, Source
 
 # Names the generated VRL and the envelope use for themselves; a custom field may not take them.
 RESERVED_FIELDS = frozenset({"type", "host", "_parse_error"})
@@ -124,7 +124,7 @@ def custom_source(spec: CustomSpec) -> Source:
     for name in spec.dimensions:
         if types.get(name) != FieldType.STRING:
             raise CustomSourceError("dimensions", f"{name!r} must be a declared string field")
-    envelope = {f.name for f in ENVELOPE}
+    envelope = {f.name for f in (*ENVELOPE, LINE)}  # the original line is kept by the envelope
     return Source(
         type=spec.name,
         title=f"custom: {spec.name}",

@@ -49,6 +49,12 @@ ENVELOPE: tuple[Field, ...] = (
 PARSE_ERROR_FIELD = "_parse_error"
 RAW_MESSAGE_FIELD = "message"
 
+# Log sources also keep the line as the server wrote it (multiline entries joined by "\n"), so the
+# Logs page can show it exactly: reconstructing it from the fields is not exact (custom formats,
+# spacing, journald). Not `message`: several parsers store their parsed text under that name.
+# Optional: rows stored before it existed, and events of older agents, have none.
+LINE = Field("line", FieldType.STRING, Role.MEASURE, False, "the line as the server wrote it")
+
 
 @dataclass(frozen=True)
 class Multiline:
@@ -112,9 +118,15 @@ class Source:
     alerts: tuple[str, ...] = ()
 
     @property
+    def is_log(self) -> bool:
+        """A source of log lines (files, the journal), as opposed to scraped metrics."""
+        return bool(self.collectors) and not any(c.metrics for c in self.collectors)
+
+    @property
     def columns(self) -> tuple[Field, ...]:
-        """Envelope plus the source's own fields: the table's columns in every store."""
-        return ENVELOPE + self.fields
+        """Envelope (plus the original line, for logs) and the source's own fields: the table's columns
+        in every store."""
+        return ENVELOPE + ((LINE,) if self.is_log else ()) + self.fields
 
     @property
     def default_collector(self) -> Collector:

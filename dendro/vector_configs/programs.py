@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 import orjson
 
-from dendro.catalog.model import PARSE_ERROR_FIELD, RAW_MESSAGE_FIELD, Collector, Source
+from dendro.catalog.model import LINE, PARSE_ERROR_FIELD, RAW_MESSAGE_FIELD, Collector, Source
 
 _RFC3339 = "%Y-%m-%dT%H:%M:%S%.6fZ"
 
@@ -42,6 +42,7 @@ def parse_program(
     return "\n".join(
         [
             f"# Dendro: parse {source.type} ({collector.name}) and stamp the event contract.",
+            *_keep_line(source),
             collector.program(settings).rstrip(),
             "",
             "# --- envelope (generated from the catalog) ---",
@@ -65,12 +66,20 @@ def parse_program(
             f'    "type": {vrl_string(source.type)},',
             '    "host": dendro_host,',
             '    "timestamp": dendro_ts_text,',
+            *([f'    "{LINE.name}": dendro_line,'] if source.is_log else []),
             *[f'    "{f.name}": .{_path(f.name)},' for f in source.fields],
             "  }, string: false, object: false, array: false)",
             "}",
             ".",
         ]
     )
+
+
+def _keep_line(source: Source) -> list[str]:
+    """The raw line, read before the catalog program replaces `.message` with its parsed text."""
+    if not source.is_log:
+        return []
+    return [f"dendro_line = if is_string(.{RAW_MESSAGE_FIELD}) {{ .{RAW_MESSAGE_FIELD} }} else {{ null }}"]
 
 
 def _service_default(source: Source, service_name: str) -> list[str]:

@@ -8,7 +8,7 @@ from importlib import resources
 import pytest
 
 from dendro.catalog import ENVELOPE, SOURCES
-from dendro.catalog.model import Role
+from dendro.catalog.model import LINE, Role
 from dendro.vector_configs.programs import parse_program
 from tests.support.vrl import compile_program
 
@@ -42,3 +42,12 @@ def test_envelope_is_the_event_contract() -> None:
         ("host", "string", True),
         ("timestamp", "timestamp", True),
     ]
+
+
+def test_log_sources_keep_the_original_line_and_metric_sources_do_not() -> None:
+    # The Logs page shows the line as the server wrote it: every log table has the `line` column
+    # (declared once, in the catalog), and metric tables do not pay for it.
+    logs = {t for t, s in SOURCES.items() if LINE in s.columns}
+    assert logs == {"nginx_access", "nginx_error", "apache_access", "apache_error", "postgres", "mongodb",
+                    "mysql", "syslog"}  # fmt: skip
+    assert all(LINE not in s.columns for t, s in SOURCES.items() if t.endswith("metrics"))

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from dendro.catalog import SOURCES
+from dendro.catalog.model import LINE
 from dendro.ingest_lambda.validate import Invalid, normalize
 from dendro.vector_configs.programs import parse_program
 from tests.support.samples import join_multiline, jsonable
@@ -28,13 +29,14 @@ def _event(type_id: str, raw: str) -> dict[str, Any]:
 def parse(type_id: str, raw: str) -> dict[str, Any]:
     row = normalize(_event(type_id, raw), SOURCES[type_id])
     assert not isinstance(row, Invalid), f"{row} for {raw!r}"
+    assert row.pop(LINE.name) == raw  # the envelope keeps the line as written, whole
     return row
 
 
 def expected(type_id: str, **fields: Any) -> dict[str, Any]:
     """The full row: every column the case does not name must come out NULL."""
     source = SOURCES[type_id]
-    row: dict[str, Any] = dict.fromkeys(f.name for f in source.columns)
+    row: dict[str, Any] = dict.fromkeys(f.name for f in source.columns if f is not LINE)
     row.update(type=type_id, host=HOST, service=source.service)
     row.update(fields)
     return row

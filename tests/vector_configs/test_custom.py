@@ -54,6 +54,7 @@ def test_regex_parser_converts_each_capture() -> None:
         "type": "billing_worker",
         "host": "app-1",
         "timestamp": "2026-03-04T05:06:07.250000Z",
+        "line": "2026-03-04T05:06:07.250Z INFO 12.5ms charged card 42",
         "level": "INFO",
         "duration_ms": 12.5,
         "message": "charged card 42",
