@@ -3,6 +3,7 @@ served from the package itself (no CDN: the screen must work during an outage of
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from importlib import resources
 
@@ -13,7 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from dendro.dashboard import routes
+from dendro.dashboard import log_routes, routes
 from dendro.dashboard.backends import Backend
 from dendro.dashboard.security import Gate
 
@@ -39,6 +40,7 @@ def create_app(backend: Backend, *, token: str | None = None, loopback: bool = T
             Route("/", routes.home),
             Route("/partials/home", routes.home_partial),
             Route("/charts", routes.charts_page),
+            Route("/logs", log_routes.logs_page),
             Route("/query", routes.query_page),
             Route("/login", routes.login_page, methods=["GET"]),
             Route("/login", routes.login, methods=["POST"]),
@@ -47,6 +49,10 @@ def create_app(backend: Backend, *, token: str | None = None, loopback: bool = T
             Route("/api/overview", routes.api_overview),
             Route("/api/charts", routes.api_charts),
             Route("/api/charts/{chart}", routes.api_chart),
+            Route("/api/logs", log_routes.api_logs),
+            Route("/api/logs/histogram", log_routes.api_logs_histogram),
+            Route("/api/logs/context", log_routes.api_logs_context),
+            Route("/api/tail", log_routes.api_tail),
             Route("/api/query", routes.api_query, methods=["POST"]),
             Route("/api/export", routes.api_export, methods=["POST"]),
             Mount("/static", StaticFiles(directory=str(static)), name="static"),
@@ -56,4 +62,5 @@ def create_app(backend: Backend, *, token: str | None = None, loopback: bool = T
     app.state.backend = backend
     app.state.token = token
     app.state.templates = _templates()
+    app.state.stopping = threading.Event()  # set when the server stops: live tails end their streams
     return app

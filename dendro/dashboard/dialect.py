@@ -31,12 +31,40 @@ def in_list(column: str, values: Sequence[str]) -> str:
     return f"{identifier(column)} IN ({', '.join(literal(v) for v in values)})"
 
 
+def contains(column: str, text: str) -> str:
+    """Case-insensitive substring match, spelled alike in DuckDB and Trino (LIKE with an escape, so
+    `%` and `_` in the text match themselves)."""
+    escaped = text.lower().replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return f"lower({column}) LIKE {literal('%' + escaped + '%')} ESCAPE '!'"
+
+
+def _iso_micros(micros: int) -> str:
+    seconds, rest = divmod(int(micros), 1_000_000)
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S") + f".{rest:06d}"
+
+
 @dataclass(frozen=True)
 class DuckDb:
     """The local store: one table per catalog type, event time in `timestamp`."""
 
     name: str = "duckdb"
     time: str = '"timestamp"'
+    # Unique per row and growing in insertion (commit) order: the Logs page's keyset tiebreaker and
+    # the live tail's watermark. Tables are append-only, so a row keeps its rowid.
+    row_key: str = "rowid"
+    tail_in_commit_order: bool = True
+
+    def at(self, micros: int) -> str:
+        """An exact instant (epoch µs) as a constant of the column's type, so zone maps prune."""
+        return f"TIMESTAMPTZ {literal(_iso_micros(micros) + '+00')}"
+
+    def contains(self, column: str, text: str) -> str:
+        return contains(column, text)
+
+    def regex(self, column: str, pattern: str) -> str:
+        return (
+            f"regexp_matches({column}, {literal(pattern)})"  # RE2: linear time, no catastrophic backtracking
+        )
 
     def table(self, type_id: str) -> str:
         return identifier(type_id)
@@ -99,6 +127,12 @@ class _TrinoFamily:
     def table(self, type_id: str) -> str:
         return f"{identifier(self.database)}.{identifier(type_id)}"
 
+    def contains(self, column: str, text: str) -> str:
+        return contains(column, text)
+
+    def regex(self, column: str, pattern: str) -> str:
+        return f"regexp_like({column}, {literal(pattern)})"
+
     def bucket_start(self, key: str, seconds: int) -> str:
         raise NotImplementedError
 
@@ -123,6 +157,12 @@ class Timestream(_TrinoFamily):
     name: str = "timestream"
     time: str = "time"
     measure_name: str = "event"
+    # The ingest Lambda's per-row hash dimension (ingest_lambda/timestream.py): unique, not ordered.
+    row_key: str = "event_id"
+    tail_in_commit_order: bool = False
+
+    def at(self, micros: int) -> str:
+        return f"from_nanoseconds({int(micros) * 1000})"
 
     def where(self, *conditions: str) -> str:
         # Every table holds only Dendro's `event` records, but naming the measure is how Timestream
@@ -161,6 +201,13 @@ class Athena(_TrinoFamily):
 
     name: str = "athena"
     time: str = '"timestamp"'
+    # Iceberg rows have no id: the line itself breaks ties between lines of the same microsecond, so
+    # two identical lines logged in the same microsecond on one table show as one at a page edge.
+    row_key: str = "coalesce(\"line\", '')"
+    tail_in_commit_order: bool = False
+
+    def at(self, micros: int) -> str:
+        return f"TIMESTAMP {literal(_iso_micros(micros))}"
 
     def where(self, *conditions: str) -> str:
         return " WHERE " + " AND ".join(conditions) if conditions else ""

@@ -52,8 +52,12 @@ class DashboardServer:
             raise
         self.port = int(self.socket.getsockname()[1])
         app = create_app(backend, token=token, loopback=is_loopback(host))
-        # No access log: every chart refresh would print a line per chart.
-        config = uvicorn.Config(app, access_log=False, log_level="warning", lifespan="off")
+        self.stopping = app.state.stopping
+        # No access log: every chart refresh would print a line per chart. Open live-tail streams
+        # would hold a graceful shutdown forever: they end on `stopping`, and are cut after 3 s.
+        config = uvicorn.Config(
+            app, access_log=False, log_level="warning", lifespan="off", timeout_graceful_shutdown=3
+        )
         self.server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 
@@ -83,6 +87,7 @@ class DashboardServer:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         self.server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 MIN_RANGE = 15 * 60
 MAX_RANGE = 30 * 86400
 MAX_POINTS = 180
-BUCKETS = (10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+# Past 1 d, weeks and 30-day months: absolute ranges may span the years of a backfilled import.
+BUCKETS = (10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 604800, 2592000)
 # What the range picker offers; any other value between the limits works in a URL too.
 PRESETS = ("15m", "1h", "3h", "6h", "12h", "24h", "2d", "7d", "30d")
 DEFAULT_RANGE = "1h"
@@ -58,9 +61,53 @@ class Window:
         start = (end - range_seconds) // bucket * bucket
         return cls(start, end, bucket)
 
+    @classmethod
+    def between(cls, start: int, end: int) -> Window:
+        """An absolute range [start, end) in epoch seconds (from the URL's `from` and `to`)."""
+        if end <= start:
+            raise RangeError("the range ends before it starts; `to` must be after `from`")
+        bucket = bucket_for(end - start)
+        return cls(start // bucket * bucket, end, bucket)
+
     def buckets(self) -> list[int]:
         """Every bucket's start, so that a bucket without rows shows as 0 or a gap, not as nothing."""
         return list(range(self.start, self.end, self.bucket))
+
+    @property
+    def partial_from(self) -> int | None:
+        """The start of the last bucket when the range ends inside it (it is still filling: a rate
+        drawn from it would seem to fall off a cliff at "now"), else None."""
+        last = self.buckets()[-1] if self.end > self.start else None
+        return last if last is not None and last + self.bucket > self.end else None
+
+
+def parse_instant(text: str) -> int:
+    """'2026-12-02T14:00:00Z', '2026-12-02 14:00', '2026-12-02' (UTC unless an offset is given), or
+    epoch seconds -> epoch seconds."""
+    text = text.strip()
+    if re.fullmatch(r"\d{9,11}(\.\d+)?", text):
+        return int(float(text))
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise RangeError(
+            f"time {text!r} is not understood; use ISO 8601 such as 2026-12-02T14:00:00Z"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp())
+
+
+def window_from(params: Mapping[str, str], now: float | None = None) -> Window:
+    """The window a URL asks for: `from` (and `to`, default now) as absolute times, else `range`."""
+    if params.get("from"):
+        end = (
+            parse_instant(params["to"])
+            if params.get("to")
+            else int(now if now is not None else time.time()) + 1
+        )
+        return Window.between(parse_instant(params["from"]), end)
+    return Window.last(parse_range(params.get("range") or DEFAULT_RANGE), now)
 
 
 def describe_bucket(seconds: int) -> str:

@@ -18,6 +18,7 @@ from dendro.dashboard.backends.local import LocalBackend
 from dendro.dashboard.server import DashboardServer
 from dendro.local_pipeline.store import Store
 from tests.dashboard.demo_store import build_demo_store
+from tests.dashboard.logs_store import LiveStore
 
 
 @dataclass
@@ -102,3 +103,11 @@ def serve() -> Iterator[ServeFn]:
 @pytest.fixture
 def demo(serve: ServeFn, demo_db: Path) -> Client:
     return Client(serve(demo_db).url)
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[LiveStore]:
+    """A store written to while a dashboard serves it (the Logs page's tests)."""
+    store = LiveStore(tmp_path / "live.duckdb")
+    yield store
+    store.close()
