@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dendro.catalog import local_time
 from dendro.catalog.model import Collector, Detection, Field, Multiline, Source
 from dendro.catalog.model import FieldType as T
 from dendro.catalog.model import Role as R
+from dendro.catalog.postgres_prefix import SETTING as POSTGRES_PREFIX_SETTING
 from dendro.catalog.postgres_prefix import render_program as render_postgres_program
 
 POSTGRES_PATHS = (
@@ -24,6 +26,7 @@ POSTGRES = Source(
             vrl="postgres",
             # The settings' log_line_prefix, when given, turns the default guess into an exact regex.
             render=render_postgres_program,
+            settings=(POSTGRES_PREFIX_SETTING, local_time.SETTING),
             # Continuation lines (statement text, vacuum reports) start with a tab. A blank line
             # carries nothing and PostgreSQL never writes one; joining it to the entry above keeps it
             # from becoming an event of its own.
@@ -57,7 +60,13 @@ MONGODB = Source(
     type="mongodb",
     title="MongoDB log (4.4+ structured JSON)",
     collectors=(
-        Collector(name="file", kind="file", options={"include": list(MONGODB_PATHS)}, vrl="mongodb"),
+        Collector(
+            name="file",
+            kind="file",
+            options={"include": list(MONGODB_PATHS)},
+            vrl="mongodb",
+            settings=(local_time.SETTING,),
+        ),
     ),
     fields=(
         Field("service", T.STRING, R.DIMENSION, True),
@@ -98,6 +107,7 @@ MYSQL = Source(
             kind="file",
             options={"include": list(MYSQL_PATHS)},
             vrl="mysql",
+            settings=(local_time.SETTING,),
             # An error-log entry is a timestamped line plus untimestamped ones (crash reports, 5.5's
             # InnoDB notes). A slow-log entry starts at '# Time:', or at '# User@Host:' when no group
             # is open; '# User@Host:' cannot end a group, or it would cut itself off from its

@@ -12,6 +12,8 @@ from enum import StrEnum
 from importlib import resources
 from typing import Any
 
+from dendro.catalog import local_time
+
 
 class FieldType(StrEnum):
     STRING = "string"
@@ -84,17 +86,32 @@ class Collector:
     metrics: bool = False
     inline_vrl: str | None = None
     render: Callable[[Mapping[str, str]], str] | None = None
+    # Per-install settings the parser takes (dendro.toml `settings`, `dendro local import` flags).
+    # "timezone" means the parser may leave a zone-less time in `dendro_wall` (catalog/local_time.py).
+    settings: tuple[str, ...] = ()
 
     def program(self, settings: Mapping[str, str] | None = None) -> str:
         """The parser's VRL text. `settings` carries per-install choices a parser may need (for
         example PostgreSQL's `log_line_prefix`); collectors that take none ignore it."""
+        settings = settings or {}
         if self.render is not None:
-            return self.render(settings or {})
-        if self.inline_vrl is not None:
-            return self.inline_vrl
-        if self.vrl is None:
-            return ""
-        return resources.files("dendro.catalog").joinpath("vrl", f"{self.vrl}.vrl").read_text()
+            text = self.render(settings)
+        elif self.inline_vrl is not None:
+            text = self.inline_vrl
+        elif self.vrl is None:
+            text = ""
+        else:
+            text = resources.files("dendro.catalog").joinpath("vrl", f"{self.vrl}.vrl").read_text()
+        if local_time.SETTING in self.settings:
+            text = local_time.wrap(text, settings)
+        return text
+
+    def check_settings(self, settings: Mapping[str, str]) -> None:
+        """Raise UnknownSettingError for a setting this collector's parser does not take."""
+        for name in settings:
+            if name not in self.settings:
+                takes = ", ".join(self.settings) or "none"
+                raise UnknownSettingError(f"{name!r} is not a setting of this parser (it takes: {takes})")
 
 
 @dataclass(frozen=True)
@@ -146,4 +163,8 @@ class Source:
 
 
 class UnknownCollectorError(ValueError):
+    pass
+
+
+class UnknownSettingError(ValueError):
     pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dendro.catalog import local_time
 from dendro.catalog.model import Collector, Detection, Field, Source
 from dendro.catalog.model import FieldType as T
 from dendro.catalog.model import Role as R
@@ -11,7 +12,13 @@ SYSLOG = Source(
     type="syslog",
     title="syslog (RFC 3164 / RFC 5424 files, or journald)",
     collectors=(
-        Collector(name="file", kind="file", options={"include": list(SYSLOG_PATHS)}, vrl="syslog"),
+        Collector(
+            name="file",
+            kind="file",
+            options={"include": list(SYSLOG_PATHS)},
+            vrl="syslog",
+            settings=(local_time.SETTING,),
+        ),
         Collector(name="journald", kind="journald", options={}, vrl="journald"),
     ),
     fields=(

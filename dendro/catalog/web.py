@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dendro.catalog import local_time
 from dendro.catalog.model import Collector, Detection, Field, Multiline, Source
 from dendro.catalog.model import FieldType as T
 from dendro.catalog.model import Role as R
@@ -31,7 +32,14 @@ RED_ALERTS = ("error_rate", "heartbeat")
 
 
 def _file(name: str, paths: tuple[str, ...], vrl: str, multiline: Multiline | None = None) -> Collector:
-    return Collector(name=name, kind="file", options={"include": list(paths)}, vrl=vrl, multiline=multiline)
+    return Collector(
+        name=name,
+        kind="file",
+        options={"include": list(paths)},
+        vrl=vrl,
+        multiline=multiline,
+        settings=(local_time.SETTING,),
+    )
 
 
 NGINX_ACCESS_PATHS = ("/var/log/nginx/access.log", "/var/log/nginx/*access*.log")

@@ -179,18 +179,44 @@ def import_(
         typer.Option(help="Host the logs came from. [default: this machine's name]", show_default=False),
     ] = None,
     db: Db = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            help="Zone of times written without an offset (error logs, old MySQL, syslog), e.g. "
+            "Europe/Berlin or +04:00. [default: UTC]",
+            show_default=False,
+        ),
+    ] = None,
+    log_line_prefix: Annotated[
+        str | None,
+        typer.Option(
+            help="postgres: the server's log_line_prefix, e.g. '%t:%h:%u@%d:[%p]:'.", show_default=False
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="Take the source's settings from this dendro.toml ([[sources]] settings); flags win.",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Backfill log files through the source's real VRL parser (the one Vector runs) into the store.
 
-    Importing a file again adds only what was appended since: nothing is stored twice. Example:
+    Importing a file again adds only what was appended since: nothing is stored twice. Examples:
 
     \b
       dendro local import /var/log/nginx/access.log.1 --source nginx_access \\
           --host web-1
+      dendro local import postgresql.log -s postgres \\
+          --log-line-prefix '%m [%p] ' --timezone Europe/Paris
     """
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     from dendro.catalog import UnknownSourceError, get_source
+    from dendro.local_pipeline.import_settings import ImportSettingsError, resolve_settings
     from dendro.local_pipeline.importer import import_files
     from dendro.local_pipeline.schema import SchemaConflictError
     from dendro.local_pipeline.store import Store, StoreError, default_db_path
@@ -198,7 +224,10 @@ def import_(
 
     try:
         catalog_source = get_source(source)
-    except UnknownSourceError as error:
+        settings = resolve_settings(
+            catalog_source, config=config, flags={"timezone": timezone, "log_line_prefix": log_line_prefix}
+        )
+    except (UnknownSourceError, ImportSettingsError) as error:
         fail(str(error))
     path = (db or default_db_path()).expanduser()
     try:
@@ -216,7 +245,12 @@ def import_(
         with Progress(*columns, transient=True) as progress:
             task = progress.add_task("import", total=total)
             summary = import_files(
-                store, files, catalog_source, host=host, on_progress=lambda n: progress.advance(task, n)
+                store,
+                files,
+                catalog_source,
+                host=host,
+                settings=settings,
+                on_progress=lambda n: progress.advance(task, n),
             )
     except (VrlUnavailableError, VrlProgramError) as error:
         fail(str(error))

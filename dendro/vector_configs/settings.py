@@ -128,9 +128,10 @@ class SourceSettings(_Strict):
         if self.include is not None and collector.kind != "file":
             raise ValueError(f"include: {self.type} ({collector.name}) reads no files; drop `include`")
         if self.settings:
-            if collector.render is None:
+            if not collector.settings:
                 raise ValueError(f"settings: {self.type} ({collector.name}) takes no settings; drop them")
             try:
+                collector.check_settings(self.settings)
                 program = parse_program(source, collector, settings=self.settings)
             except ValueError as exc:
                 raise ValueError(f"settings: {exc}") from None

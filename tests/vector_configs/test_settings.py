@@ -58,7 +58,13 @@ def test_toml_round_trip(tmp_path: Path) -> None:
             "nginx_access",
         ),
         ({"type": "nginx_access", "options": {"type": "stdin"}}, "sources[0].options", "Dendro sets it"),
-        ({"type": "nginx_access", "settings": {"a": "b"}}, "sources[0].settings", "takes no settings"),
+        ({"type": "nginx_access", "settings": {"a": "b"}}, "sources[0].settings", "it takes: timezone"),
+        ({"type": "host_metrics", "settings": {"a": "b"}}, "sources[0].settings", "takes no settings"),
+        (
+            {"type": "nginx_error", "settings": {"timezone": "Mars/Olympus"}},
+            "sources[0].settings",
+            "neither an IANA zone name",
+        ),
         (
             {"type": "postgres", "settings": {"log_line_prefix": "[%p] "}},
             "sources[0].settings",
