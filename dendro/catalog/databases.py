@@ -29,9 +29,12 @@ POSTGRES = Source(
             settings=(POSTGRES_PREFIX_SETTING, local_time.SETTING),
             # Continuation lines (statement text, vacuum reports) start with a tab. A blank line
             # carries nothing and PostgreSQL never writes one; joining it to the entry above keeps it
-            # from becoming an event of its own.
+            # from becoming an event of its own. So are pg_ctl's " done" and "server started" in a
+            # log that is pg_ctl's output: the parser drops them from the entry's text.
             multiline=Multiline(
-                start_pattern=r"^[^\t]", condition_pattern=r"^(\t|\s*$)", mode="continue_through"
+                start_pattern=r"^[^\t]",
+                condition_pattern=r"^(\t|\s*$| done$|server (started|stopped|promoted)$)",
+                mode="continue_through",
             ),
         ),
     ),

@@ -43,8 +43,11 @@ _ESCAPES: dict[str, tuple[str | None, str]] = {
     "Q": (None, r"-?\d*"),
 }
 
-# After the prefix: the severity (translated when lc_messages is not English), two spaces, the text.
-_MESSAGE = r"(?P<level>[^\s:]+):  (?P<body>(?s:.*))$"
+# After the prefix: the severity (translated when lc_messages is not English), two spaces (one in some
+# builds and services, e.g. RDS), the text.
+_MESSAGE = r"(?P<level>[^\s:]+): {1,2}(?P<body>(?s:.*))$"
+# pg_ctl's "waiting for server to start...." (or its progress dots) when a log is pg_ctl's stdout.
+_PG_CTL = r"(?:waiting for server to [a-z ]+?\.*|\.+)?"
 _ESCAPE = re.compile(r"%(-?\d+)?(.?)", re.DOTALL)
 _HEADER_LINE = re.compile(r"^header, err = parse_regex\(\.message, r'.*'\)$", re.MULTILINE)
 
@@ -78,7 +81,7 @@ def prefix_regex(prefix: str) -> str:
         )
     if optional_from is not None:
         parts[optional_from:] = ["(?:", *parts[optional_from:], ")?"]
-    return "^" + "".join(parts) + _MESSAGE
+    return "^" + _PG_CTL + "".join(parts) + _MESSAGE
 
 
 def render_program(settings: Mapping[str, str]) -> str:

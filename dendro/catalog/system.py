@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dendro.catalog import local_time
-from dendro.catalog.model import Collector, Detection, Field, Source
+from dendro.catalog.model import Collector, Detection, Field, Multiline, Source
 from dendro.catalog.model import FieldType as T
 from dendro.catalog.model import Role as R
 
@@ -18,6 +18,8 @@ SYSLOG = Source(
             options={"include": list(SYSLOG_PATHS)},
             vrl="syslog",
             settings=(local_time.SETTING,),
+            # macOS/BSD syslogd and some daemons continue a message on lines that start with a tab.
+            multiline=Multiline(start_pattern=r"^[^\t]", condition_pattern=r"^\t", mode="continue_through"),
         ),
         Collector(name="journald", kind="journald", options={}, vrl="journald"),
     ),

@@ -42,8 +42,9 @@ def row(raw: str, prefix: str | None) -> dict[str, Any]:
 
 def test_default_prefix_translates_to_an_anchored_exact_regex() -> None:
     assert prefix_regex("%m [%p] ") == (
-        r"^(?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}) (?P<tz>(?:[A-Za-z]+|[+-]\d{2}(?:\d{2})?))"
-        r" \[(?P<pid>\d+)\] (?P<level>[^\s:]+):  (?P<body>(?s:.*))$"
+        r"^(?:waiting for server to [a-z ]+?\.*|\.+)?"
+        r"(?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}) (?P<tz>(?:[A-Za-z]+|[+-]\d{2}(?:\d{2})?))"
+        r" \[(?P<pid>\d+)\] (?P<level>[^\s:]+): {1,2}(?P<body>(?s:.*))$"
     )
 
 

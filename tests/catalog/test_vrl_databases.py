@@ -296,7 +296,12 @@ def test_mysql_slow_entry_opening_without_time_line_still_groups() -> None:
     ("raw", "reason"),
     [
         ("nohup: ignoring input", "not a MySQL error-log or slow-log entry"),
-        ("2020-13-45T99:00:00Z 0 [Note] x", "not a MySQL error-log or slow-log entry"),
+        (
+            "2020-13-45T99:00:00Z 0 [Note] x",
+            "looks like a MySQL 5.7/8.0 error-log line with an unreadable time",
+        ),
+        ("190231 25:17:58InnoDB: x", "looks like a MySQL 5.0/5.1/5.5 error-log line (YYMMDD HH:MM:SS)"),
+        ("InnoDB: Doublewrite buffer created", "InnoDB diagnostic output without its timestamped first line"),
         (
             "/usr/sbin/mysqld, Version: 8.0.21 (MySQL Community Server - GPL). started with:\n"
             "Tcp port: 3306  Unix socket: /var/run/mysqld/mysqld.sock\n"
