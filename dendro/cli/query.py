@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import shutil
 import sys
 from enum import StrEnum
@@ -89,9 +88,10 @@ def _print_json(result: QueryResult) -> None:
 
 
 def _print_csv(result: QueryResult) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(result.columns)
-    writer.writerows([_text(v) for v in row] for row in result.rows)
+    from dendro.csv_cells import csv_text
+
+    for text in csv_text(result.columns, [result.rows]):
+        sys.stdout.write(text)
 
 
 def _print_table(result: QueryResult, layout: OutputFormat) -> None:

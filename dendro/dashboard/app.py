@@ -17,6 +17,7 @@ from starlette.templating import Jinja2Templates
 from dendro.dashboard import log_routes, routes
 from dendro.dashboard.backends import Backend
 from dendro.dashboard.security import Gate
+from dendro.http_guard import FailedLogins, RequestGuard
 
 
 def _format_ms(value: int | None) -> str:
@@ -31,10 +32,11 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def create_app(backend: Backend, *, token: str | None = None, loopback: bool = True) -> Starlette:
-    """`loopback`: the server listens on a loopback address only (then Host headers are checked);
-    `token`: required from every client when set (always, off loopback: see security.check_bind)."""
+def create_app(backend: Backend, *, token: str | None = None, bind_host: str = "127.0.0.1") -> Starlette:
+    """`bind_host`: where the server listens (on loopback, Host headers are checked); `token`: required
+    from every client when set (always, off loopback: see security.check_bind)."""
     static = resources.files("dendro.dashboard") / "static"
+    logins = FailedLogins()  # shared by the token check and the /login form
     app = Starlette(
         routes=[
             Route("/", routes.home),
@@ -57,10 +59,11 @@ def create_app(backend: Backend, *, token: str | None = None, loopback: bool = T
             Route("/api/export", routes.api_export, methods=["POST"]),
             Mount("/static", StaticFiles(directory=str(static)), name="static"),
         ],
-        middleware=[Middleware(Gate, token=token, loopback=loopback)],
+        middleware=[Middleware(Gate, token=token, guard=RequestGuard.for_bind(bind_host), logins=logins)],
     )
     app.state.backend = backend
     app.state.token = token
+    app.state.logins = logins
     app.state.templates = _templates()
     app.state.stopping = threading.Event()  # set when the server stops: live tails end their streams
     return app

@@ -120,14 +120,21 @@ async def _form(request: Request) -> dict[str, str]:
 async def login(request: Request) -> Response:
     form = await _form(request)
     token = request.app.state.token
+    logins = request.app.state.logins
+    client = request.client.host if request.client else "?"
     given = str(form.get("token", ""))
     target = str(form.get("next", "/"))
     if not target.startswith("/") or target.startswith("//"):
         target = "/"  # only paths of this site: no redirect elsewhere
+    wait = logins.blocked(client)
+    if wait:
+        return _error(logins.message(wait), 429)
     if token is None or not same_secret(given, token):
+        logins.failed(client)
         response = _page(request, "login.html", next=target, failed=True)
         response.status_code = 401
         return response
+    logins.succeeded(client)
     response = RedirectResponse(target, status_code=303)
     name, value = cookie_header(token)
     response.raw_headers.append((name, value))

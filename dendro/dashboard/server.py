@@ -20,7 +20,6 @@ from dendro.dashboard.app import create_app
 from dendro.dashboard.backends import Backend
 from dendro.dashboard.backends.local import LocalBackend
 from dendro.dashboard.security import check_bind
-from dendro.local_pipeline.collector import is_loopback
 
 if TYPE_CHECKING:
     from dendro.local_pipeline.collector import Collector
@@ -51,7 +50,7 @@ class DashboardServer:
             self.socket.close()
             raise
         self.port = int(self.socket.getsockname()[1])
-        app = create_app(backend, token=token, loopback=is_loopback(host))
+        app = create_app(backend, token=token, bind_host=host)
         self.stopping = app.state.stopping
         # No access log: every chart refresh would print a line per chart. Open live-tail streams
         # would hold a graceful shutdown forever: they end on `stopping`, and are cut after 3 s.

@@ -8,6 +8,8 @@ possibly gzip-compressed. Decoding is per record so that one bad record is rejec
 
 from __future__ import annotations
 
+import bisect
+import json
 import re
 import zlib
 from collections.abc import Iterator
@@ -112,6 +114,12 @@ def _json_array(body: bytes) -> list[Decoded] | None:
 
 # Where one object may end and the next begin. Zero-width, so the pieces join back byte for byte.
 _BOUNDARY = re.compile(rb"(?<=\})(?=\s*\{)")
+_WHITESPACE = re.compile(rb"\s*")
+# Python's decoder finds where one JSON value ends (orjson cannot say); orjson then decodes the record.
+_FINDER = json.JSONDecoder()
+# Scanning work allowed per byte of a line, whatever its content: past it, the rest of the line is one
+# reject, so no crafted line costs more than linear time.
+_SCAN_BUDGET = 10
 
 
 def records_in_line(line: bytes) -> Iterator[Decoded]:
@@ -119,38 +127,88 @@ def records_in_line(line: bytes) -> Iterator[Decoded]:
     if they were written back to back
     ({"a":1}{"b":2}, as Firehose does without a delimiter), one oversize record, or garbage.
 
-    The line is cut at every `}{`; pieces are joined again until they parse, since a cut may fall
-    inside a string. JSON values are prefix-free, so a prefix that parses is a whole record. A piece
-    that starts no parseable record is rejected alone, and the next piece starts afresh.
+    The line is cut at every `}{`. A piece that parses alone is a record. Otherwise the decoder reads
+    one JSON value from the piece's start; if it ends at a later cut, the pieces up to there are one
+    record (a cut may fall inside a string, and JSON values are prefix-free, so this is the only
+    candidate), else the piece is rejected alone and the next piece starts afresh. Each attempt stops
+    where the value ends or fails, and the total work is capped at a few times the line's length.
     """
     if not line.strip():
         return
     if len(line) > MAX_RECORD_BYTES and _parses(line):
         yield line, _oversize(line)
         return
-    pieces = _BOUNDARY.split(line)
-    start = 0
-    while start < len(pieces):
-        buffer = b""
-        for end in range(start, len(pieces)):
-            buffer += pieces[end]
-            if len(buffer) > MAX_RECORD_BYTES:
-                break
+    cuts = [0, *(m.start() for m in _BOUNDARY.finditer(line) if m.start() > 0), len(line)]
+    budget = _SCAN_BUDGET * len(line) + 4096
+    index = 0
+    while index < len(cuts) - 1:
+        start, stop = cuts[index], cuts[index + 1]
+        piece = line[start:stop]
+        if budget <= 0:
+            rest = line[start:]
+            yield rest, Undecodable("invalid_json", f"not JSON: {len(rest)} bytes of unreadable records")
+            return
+        budget -= len(piece)
+        if len(piece) <= MAX_RECORD_BYTES:
             try:
-                value = orjson.loads(buffer)
-            except orjson.JSONDecodeError:
+                yield piece, orjson.loads(piece)
+                index += 1
                 continue
-            yield buffer, value
-            start = end + 1
-            break
-        else:
-            yield pieces[start], _invalid(pieces[start])
-            start += 1
-            continue
-        if len(buffer) > MAX_RECORD_BYTES:
-            piece = pieces[start]
+            except orjson.JSONDecodeError:
+                pass
+        after, value, budget = _record_at(line, cuts, index, budget)
+        if after is None:
             yield piece, _oversize(piece) if len(piece) > MAX_RECORD_BYTES else _invalid(piece)
-            start += 1
+            index += 1
+        else:
+            yield line[start : cuts[after]], value
+            index = after
+
+
+_NOTHING = object()
+
+
+def _record_at(line: bytes, cuts: list[int], index: int, budget: int) -> tuple[int | None, Any, int]:
+    """(the cut index where the record starting at cut `index` ends, its value, the budget left), or
+    (None, _NOTHING, budget) when no record longer than one piece starts there."""
+    start = cuts[index]
+    begin = _WHITESPACE.match(line, start).end()  # type: ignore[union-attr]
+    end, scanned = _value_end(line, begin, cuts[index + 1] - begin)
+    budget -= scanned
+    if end is None or end - start > MAX_RECORD_BYTES:
+        return None, _NOTHING, budget
+    after = bisect.bisect_left(cuts, end, lo=index + 2)
+    if after >= len(cuts) or line[end : cuts[after]].strip():
+        return None, _NOTHING, budget  # the value is followed by more than whitespace before a cut
+    try:
+        return after, orjson.loads(line[start : cuts[after]]), budget
+    except orjson.JSONDecodeError:  # stricter than Python's decoder: NaN, lone surrogates
+        return None, _NOTHING, budget
+
+
+def _value_end(line: bytes, begin: int, piece: int) -> tuple[int | None, int]:
+    """(where the JSON value starting at `begin` ends, or None if none does; the bytes read). The
+    decoder reads a window of the line, doubled while its verdict may be the window's end rather than
+    the line's: the work stays near what the value needs (a decode error also costs a scan back to
+    the start of the text it was given, to count lines) and never goes past MAX_RECORD_BYTES."""
+    window = 2 * piece + 16
+    scanned = 0
+    while True:
+        stop = min(len(line), begin + window)
+        chunk = line[begin:stop].decode("utf-8", errors="surrogateescape")  # round-trips every byte
+        scanned += stop - begin
+        try:
+            end = _FINDER.raw_decode(chunk)[1]
+            return begin + len(chunk[:end].encode("utf-8", errors="surrogateescape")), scanned
+        except json.JSONDecodeError as error:
+            cut_short = stop < len(line) and (
+                error.msg.startswith("Unterminated string") or error.pos >= len(chunk) - 6
+            )
+            if not cut_short or window > MAX_RECORD_BYTES:
+                return None, scanned
+        except RecursionError:  # nested deeper than Python's decoder goes: orjson refuses it too
+            return None, scanned
+        window *= 2
 
 
 def _parses(raw: bytes) -> bool:

@@ -25,7 +25,15 @@ from dendro.ingest_lambda.decode import (
     json_array,
     records_in_line,
 )
-from dendro.ingest_lambda.validate import FastPath, Invalid, Row, RowBuilder, row_builder
+from dendro.ingest_lambda.validate import (
+    DEFAULT_WINDOW,
+    FastPath,
+    Invalid,
+    Row,
+    RowBuilder,
+    TimeWindow,
+    row_builder,
+)
 
 # Decompressed bodies above this are refused whole (Firehose's own buffer tops out at 128 MiB).
 MAX_BODY_BYTES = 128 * 1024 * 1024
@@ -34,8 +42,8 @@ MAX_BODY_BYTES = 128 * 1024 * 1024
 class Router:
     """Holds one RowBuilder per source type; build once per process and reuse."""
 
-    def __init__(self, sources: Mapping[str, Source] = SOURCES) -> None:
-        self.builders: dict[str, RowBuilder] = {t: row_builder(s) for t, s in sources.items()}
+    def __init__(self, sources: Mapping[str, Source] = SOURCES, window: TimeWindow = DEFAULT_WINDOW) -> None:
+        self.builders: dict[str, RowBuilder] = {t: row_builder(s, window) for t, s in sources.items()}
 
     def ingest(self, body: bytes, max_body_bytes: int = MAX_BODY_BYTES) -> Batch:
         """Decompress (when gzip), decode and route a whole payload. Raises DecodeError only when the
@@ -108,16 +116,22 @@ class Router:
 
     def _add(self, raw: bytes, event: Any, batch: Batch) -> None:
         if type(event) is not dict:
-            batch.rejects.append(_undecoded(raw, event))
+            if batch.full:  # past the cap only the reason is counted: no detail is built
+                batch.omitted[event.reason if isinstance(event, Undecodable) else "not_object"] += 1
+            else:
+                batch.reject(_undecoded(raw, event))
             return
         type_id = event.get("type")
         builder = self.builders.get(type_id) if type(type_id) is str else None
         if builder is None:
-            batch.rejects.append(_unroutable(raw, type_id))
+            if batch.full:
+                batch.omitted["missing_field" if type_id is None else "unknown_type"] += 1
+            else:
+                batch.reject(_unroutable(raw, type_id))
             return
         row = builder(event)
         if isinstance(row, Invalid):
-            batch.rejects.append(Reject(row.reason, row.detail, raw, type_id))
+            batch.reject(Reject(row.reason, row.detail, raw, type_id))
             return
         rows = batch.rows.get(type_id)
         if rows is None:

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from dendro.catalog import SOURCES
-from dendro.ingest_lambda.batch import Batch, Reject
+from dendro.ingest_lambda.batch import TOO_MANY_REJECTS, Batch, Reject
 from dendro.ingest_lambda.decode import DecodeError
 from dendro.ingest_lambda.emf import UNKNOWN_TYPE, PipelineCounts, metric_lines
 from dendro.ingest_lambda.env import IngestEnv
@@ -121,7 +121,7 @@ def ingest_object(obj: StagedObject, rt: Runtime, counts: PipelineCounts) -> Obj
     # in flight stay alive: the collector would rescan them over and over (a quarter of the CPU).
     with collector_paused(), rt.writer.session() as session:
         if batch is not None:
-            rejects.extend(batch.rejects)
+            rejects.extend(batch.dead_letters())
             for type_id, rows in batch.rows.items():
                 mapper = rt.mapper(type_id)
                 if type_id not in rt.env.sources:
@@ -150,16 +150,23 @@ def ingest_object(obj: StagedObject, rt: Runtime, counts: PipelineCounts) -> Obj
     for type_id, rows in table_rows.items():
         counts.records_in[type_id] += len(rows)
     counts.written.update(result.written)
+    # Past the batch's cap, rejects are counted, not kept: the summary reject stands for `omitted`.
+    omitted = batch.omitted if batch is not None else Counter[str]()
     for reject in rejects:
+        if reject.reason == TOO_MANY_REJECTS:
+            continue
         type_id = reject.type or UNKNOWN_TYPE
         counts.rejected[type_id] += 1
         # A row Timestream refused was already counted in with its table.
         if reject.reason != "timestream_rejected":
             counts.records_in[type_id] += 1
+    counts.rejected[UNKNOWN_TYPE] += omitted.total()
+    counts.records_in[UNKNOWN_TYPE] += omitted.total()
     outcome.written = sum(result.written.values())
-    outcome.rejected = len(rejects)
+    outcome.rejected = sum(1 for r in rejects if r.reason != TOO_MANY_REJECTS) + omitted.total()
     outcome.records = outcome.written + outcome.rejected
-    outcome.reasons.update(r.reason for r in rejects)
+    outcome.reasons.update(r.reason for r in rejects if r.reason != TOO_MANY_REJECTS)
+    outcome.reasons.update(omitted)
     return outcome
 
 

@@ -5,9 +5,15 @@ collector's URL (path `/`), `encoding.codec = "json"` with newline-delimited fra
 body is accepted too), `compression = "gzip"` or none, and `auth.strategy = "bearer"` when a token
 is set.
 
-Answers: 200 once the batch is committed (with counts); 400 when no record in the body is JSON or the
-gzip is broken; 401 without the token when one is set; 413 over the size limit; 429 when the commit
-queue is full; 503 while shutting down; 500 if the commit failed. Vector retries 429 and 5xx.
+Answers: 200 once the batch is committed (with counts); 400 when no record in the body is JSON (its
+records are still kept in `_rejects`) or the gzip is broken; 401 without the token when one is set;
+403 for a browser request from another origin, 421 for a foreign Host (dendro.http_guard); 413 over
+the size limit; 429 when the commit queue is full or after repeated wrong tokens; 503 while shutting
+down; 500 if the commit failed. Vector retries 429 and 5xx.
+
+Two credentials: the ingest token (`token`, what agents hold) posts to `/` only; `/query` needs the
+read token (`read_token`), generated at start when not given and left in the owner-only runtime file
+that `dendro query` and the dashboard read. An agent's token therefore never reads the store.
 
 Server: the standard library's ThreadingHTTPServer, chosen on purpose. Each request is one large
 batch, so per-request overhead is not what limits throughput (decoding and the DuckDB append are);
@@ -20,9 +26,9 @@ from __future__ import annotations
 import gc
 import hashlib
 import hmac
-import ipaddress
 import logging
 import os
+import secrets
 import signal
 import socket
 import threading
@@ -34,6 +40,13 @@ from typing import Any
 
 import orjson
 
+from dendro.http_guard import (
+    FailedLogins,
+    InsecureBindError,
+    RequestGuard,
+    check_token_strength,
+    is_loopback,
+)
 from dendro.ingest_lambda.decode import DecodeError, PayloadTooLargeError, decompress
 from dendro.ingest_lambda.route import Router
 from dendro.local_pipeline.query import QueryError, Runtime, run_query, runtime_path, write_runtime
@@ -50,8 +63,7 @@ MAX_PENDING_BYTES = 64 * 1024 * 1024
 QUERY_MAX_ROWS = 100_000
 
 
-class InsecureBindError(ValueError):
-    pass
+__all__ = ["Collector", "CollectorConfig", "InsecureBindError", "check_bind", "is_loopback"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,7 +71,8 @@ class CollectorConfig:
     db: Path
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
-    token: str | None = None
+    token: str | None = None  # ingest: what agents send to POST /
+    read_token: str | None = None  # POST /query; generated at start when None
     max_body_bytes: int = MAX_BODY_BYTES
     max_pending_bytes: int = MAX_PENDING_BYTES
     # A handler gives up waiting for its commit after this long and answers 503; the sender retries,
@@ -67,21 +80,19 @@ class CollectorConfig:
     commit_timeout: float = 60.0
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a host name may resolve to any interface
-
-
-def check_bind(host: str, token: str | None) -> None:
+def check_bind(host: str, token: str | None, read_token: str | None = None) -> None:
     if not token and not is_loopback(host):
         raise InsecureBindError(
             f"binding to {host} would let anyone who can reach this machine write to the store; "
-            "set a token with --token (or DENDRO_TOKEN) and the same token in the Vector http sink "
+            "set a token with DENDRO_TOKEN or --token-file and the same token in the Vector http sink "
             '(auth.strategy = "bearer"), or bind to 127.0.0.1'
+        )
+    check_token_strength(token, host, "the ingest token")
+    check_token_strength(read_token, host, "the read token")
+    if token and read_token and hmac.compare_digest(token.encode(), read_token.encode()):
+        raise InsecureBindError(
+            "the read token must differ from the ingest token: agents hold the ingest token, and it "
+            "must not read the store; choose another --read-token"
         )
 
 
@@ -90,8 +101,11 @@ class Collector:
     (a signal handler included), then `close()` commits what is queued and releases the store."""
 
     def __init__(self, config: CollectorConfig) -> None:
-        check_bind(config.host, config.token)
+        check_bind(config.host, config.token, config.read_token)
         self.config = config
+        self.read_token = config.read_token or secrets.token_urlsafe(24)
+        self.guard = RequestGuard.for_bind(config.host)
+        self.logins = FailedLogins()
         self.store = Store.open(config.db)
         self.router = Router(self.store.sources)
         self.writer = Writer(self.store, config.max_pending_bytes).start()
@@ -110,7 +124,7 @@ class Collector:
             self.store.close()
             raise
         self.runtime_file = write_runtime(
-            self.store.path, Runtime(url=self.url, token=config.token, pid=os.getpid())
+            self.store.path, Runtime(url=self.url, token=self.read_token, pid=os.getpid())
         )
 
     @property
@@ -165,13 +179,11 @@ class Collector:
             return 400, {"error": str(error), "records": 0}
         batch = self.router.ingest(plain)
         counts = batch.counts()
-        if batch.records and not batch.stored and set(counts["reasons"]) == {"invalid_json"}:
-            return 400, {
-                "error": 'no record in the body is JSON; set encoding.codec = "json" in the Vector http sink',
-                **counts,
-            }
         if not batch.records:
             return 200, counts
+        # Such a body is kept in `_rejects` like any other reject, and still answered 400: the sender
+        # is misconfigured, and retrying the same bytes would not help.
+        not_json = not batch.stored and set(counts["reasons"]) == {"invalid_json"}
         # Vector resends a batch byte for byte, so the body's hash identifies it across retries.
         batch_id = hashlib.blake2b(plain, digest_size=16).hexdigest()
         try:
@@ -186,6 +198,11 @@ class Collector:
             log.error("commit failed: %s", pending.error)
             return 500, {"error": f"the batch could not be committed ({pending.error}); retry"}
         counts["duplicate"] = not pending.stored
+        if not_json:
+            return 400, {
+                "error": 'no record in the body is JSON; set encoding.codec = "json" in the Vector http sink',
+                **counts,
+            }
         return 200, counts
 
     def query(self, sql: str) -> tuple[int, bytes]:
@@ -196,11 +213,25 @@ class Collector:
                 return 400, orjson.dumps({"error": str(error)})
         return 200, result.to_json()
 
-    def authorized(self, header: str | None) -> bool:
-        token = self.config.token
-        if not token:
-            return True
-        return header is not None and hmac.compare_digest(header.encode(), f"Bearer {token}".encode())
+    def authorize(self, path: str, header: str | None, client: str) -> tuple[int, str] | None:
+        """None if the request may go on, else the status and message to refuse it with: `/query`
+        takes the read token only, `/` the ingest token (when one is set)."""
+        wait = self.logins.blocked(client)
+        if wait:
+            return 429, self.logins.message(wait)
+        token = self.read_token if path == "/query" else self.config.token
+        if not token or _bearer_is(header, token):
+            if token:
+                self.logins.succeeded(client)
+            return None
+        self.logins.failed(client)
+        if path == "/query" and self.config.token and _bearer_is(header, self.config.token):
+            return 403, "the ingest token cannot read the store; /query takes the read token"
+        return 401, "missing or wrong bearer token"
+
+
+def _bearer_is(header: str | None, token: str) -> bool:
+    return header is not None and hmac.compare_digest(header.encode(), f"Bearer {token}".encode())
 
 
 def tune_gc() -> None:
@@ -241,7 +272,18 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     timeout = 120  # seconds an idle keep-alive connection is kept
 
+    def _refused(self) -> bool:
+        """The shared Host / origin checks, before anything else is read."""
+        refusal = self.server.collector.guard.check(self.command, self.headers)
+        if refusal is None:
+            return False
+        self.close_connection = True
+        self._answer(refusal.status, {"error": refusal.reason})
+        return True
+
     def do_GET(self) -> None:
+        if self._refused():
+            return
         if urllib.parse.urlsplit(self.path).path == "/healthz":
             self._answer(200, {"status": "ok"})
         else:
@@ -249,6 +291,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         collector = self.server.collector
+        if self._refused():
+            return
         if not collector.enter():
             self.close_connection = True
             self._answer(503, {"error": "the collector is shutting down; retry"}, retry_after=True)
@@ -260,11 +304,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _post(self, collector: Collector) -> None:
         limit = collector.config.max_body_bytes
-        if not collector.authorized(self.headers.get("Authorization")):
-            self._discard_body(limit)
-            self._answer(401, {"error": "missing or wrong bearer token"}, authenticate=True)
-            return
         path = urllib.parse.urlsplit(self.path).path
+        refused = collector.authorize(path, self.headers.get("Authorization"), self.client_address[0])
+        if refused is not None:
+            status, message = refused
+            self._discard_body(limit)
+            self._answer(status, {"error": message}, authenticate=status == 401, retry_after=status == 429)
+            return
         if path not in ("/", "/query"):
             self._discard_body(limit)
             self._answer(404, {"error": f"no endpoint {path}; POST events to /"})
@@ -349,6 +395,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
         if retry_after:
             self.send_header("Retry-After", "1")
         if authenticate:

@@ -113,7 +113,7 @@ def import_files(
             result.events += len(chunk)
             result.stored += batch.stored
             result.rejected += batch.rejected
-            summary.reasons.update(r.reason for r in batch.rejects)
+            summary.reasons.update(batch.reasons())
             if on_progress:
                 on_progress(end - progress)
             progress = end
@@ -139,5 +139,6 @@ def _parse(chunk: Iterable[LineEvent], program: Program, router: Router, host: s
         except (ValueError, TypeError) as error:  # a runtime abort, or a value JSON cannot hold
             failures.append(Reject("vrl_error", str(error)[:500], event.text.encode(), None))
     batch = router.route_lines(lines)
-    batch.rejects.extend(failures)
+    for failure in failures:
+        batch.reject(failure)
     return batch

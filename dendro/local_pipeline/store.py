@@ -141,7 +141,7 @@ class Store:
                 for table, rows in write.batch.rows.items():
                     tables.setdefault(table, []).extend(rows)
                 rejects.extend(
-                    (write.received, r.type, r.reason, r.detail, r.raw) for r in write.batch.rejects
+                    (write.received, r.type, r.reason, r.detail, r.raw) for r in write.batch.dead_letters()
                 )
                 self._record(con, write)
             for table, rows in tables.items():

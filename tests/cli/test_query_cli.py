@@ -53,8 +53,8 @@ def test_csv(db: Path) -> None:
     assert result.exit_code == 0
     assert list(csv.reader(io.StringIO(result.stdout))) == [
         ["status", "n", "first"],
-        ["200", "2", "2019-01-22 00:26:16+00:00"],
-        ["503", "1", "2019-01-22 00:26:16+00:00"],
+        ["200", "2", "2019-01-22T00:26:16+00:00"],
+        ["503", "1", "2019-01-22T00:26:16+00:00"],
     ]
 
 
@@ -181,4 +181,16 @@ def test_records_on_request(db: Path) -> None:
         ["status", "503"],
         ["n     ", "1"],
         ["first ", "2019-01-22 00:26:16+00:00"],
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(db: Path) -> None:
+    """A User-Agent is written by any client: `=HYPERLINK(...)` must reach a spreadsheet as text."""
+    sql = "SELECT '=HYPERLINK(\"http://evil.example\")' AS ua, '@SUM(A1)' AS b, -5 AS n, '\r=1' AS c"
+    result = runner.invoke(app, [sql, "--db", str(db), "-f", "csv"])
+
+    assert result.exit_code == 0
+    rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
+    assert rows == [
+        ["ua", "b", "n", "c"],
+        ['\'=HYPERLINK("http://evil.example")', "'@SUM(A1)", "-5", "'\r=1"],
     ]

@@ -25,7 +25,7 @@ from tests.ingest_lambda.test_route import mixed_batch
 from tests.local.conftest import StartCollector
 from tests.support.samples import sample_files
 
-TOKEN = "s3cret-token"
+TOKEN = "s3cret-token-0123456789"
 SAMPLE_SOURCES = (
     "nginx_access",
     "nginx_error",
@@ -145,8 +145,8 @@ def test_token(start_collector: StartCollector) -> None:
 def test_a_token_is_required_off_loopback(db: Path) -> None:
     check_bind("127.0.0.1", None)
     check_bind("::1", None)
-    check_bind("0.0.0.0", "t")
-    with pytest.raises(InsecureBindError, match="--token"):
+    check_bind("0.0.0.0", TOKEN)
+    with pytest.raises(InsecureBindError, match="--token-file"):
         Collector(CollectorConfig(db=db, host="0.0.0.0", port=0))
     assert not db.exists()  # refused before opening anything
 
