@@ -8,7 +8,7 @@ on every request (constant-time compare, with a back-off after wrong ones): `Aut
 TOKEN` for scripts, or a cookie for browsers, set once by opening `/?token=TOKEN` or through /login.
 
 Every response carries the security headers below: the pages load scripts and styles from this
-server only, may not be framed, and leak no URL (which may hold `?sql=` or `?token=`) as a Referer.
+server only, may not be framed, and send no URL (which may hold `?sql=`) to other sites as a Referer.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),  # not no-referrer: form posts would say Origin: null
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
 ]

@@ -108,7 +108,7 @@ def test_home(page: Any, url: str, shots: Path) -> None:
 
 def test_charts_are_drawn(page: Any, url: str, shots: Path) -> None:
     page.goto(url + "charts?range=1h&group=host")
-    page.wait_for_function("document.body.dataset.chartsLoaded >= 1", timeout=30_000)
+    page.wait_for_selector("body[data-charts-loaded]", state="attached", timeout=30_000)
     for chart in DRAWN_CHARTS:
         element = page.locator(f"#chart-{chart}")
         assert int(element.get_attribute("data-series")) >= 1, chart
@@ -122,10 +122,10 @@ def test_charts_are_drawn(page: Any, url: str, shots: Path) -> None:
 
 def test_filter_reloads_with_the_choice(page: Any, url: str) -> None:
     page.goto(url + "charts?range=1h")
-    page.wait_for_function("document.body.dataset.chartsLoaded >= 1", timeout=30_000)
+    page.wait_for_selector("body[data-charts-loaded]", state="attached", timeout=30_000)
     page.select_option("select[name=host]", "web-2")
     page.wait_for_url("**host=web-2**")
-    page.wait_for_function("document.body.dataset.chartsLoaded >= 1", timeout=30_000)
+    page.wait_for_selector("body[data-charts-loaded]", state="attached", timeout=30_000)
     assert page.locator("#chart-cpu").get_attribute("data-series") == "1"
 
 
@@ -159,6 +159,6 @@ def test_query_export_and_refusal(page: Any, url: str, shots: Path) -> None:
     # For the screenshot: an example from the catalog, run with one click, paged results.
     page.get_by_role("button", name="All 5xx of nginx_access in the last 2 hours").click()
     page.wait_for_selector("#results:not([hidden])")
-    page.wait_for_function("document.querySelectorAll('#result-table tbody tr').length > 10")
+    page.wait_for_selector("#result-table tbody tr:nth-child(11)")
     assert "page 1 of" in page.inner_text("#page-label")
     shoot(page, shots, "query.png")

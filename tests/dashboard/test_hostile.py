@@ -70,7 +70,7 @@ def test_security_headers_on_every_answer(board: Client, path: str) -> None:
     )
     assert headers["x-frame-options"] == "DENY"
     assert headers["x-content-type-options"] == "nosniff"
-    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["referrer-policy"] == "same-origin"
 
 
 def test_refusals_carry_the_headers_too(serve: ServeFn, demo_db: Path) -> None:
