@@ -181,6 +181,7 @@ def test_records_on_request(db: Path) -> None:
         ["status", "503"],
         ["n     ", "1"],
         ["first ", "2019-01-22 00:26:16+00:00"],
+    ]
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(db: Path) -> None:

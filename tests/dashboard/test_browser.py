@@ -152,7 +152,7 @@ def test_query_export_and_refusal(page: Any, url: str, shots: Path) -> None:
     assert "DELETE statements are refused" in error.inner_text()
     page.fill("#sql", "SELECT * FROM nginx_acces")
     page.keyboard.press("Control+Enter")
-    page.wait_for_function("document.getElementById('query-error').innerText.includes('Did you mean')")
+    page.locator("#query-error", has_text="Did you mean").wait_for()  # no eval: the CSP refuses it
     shown = error.inner_text().splitlines()  # DuckDB's hint and caret line, each on its own line
     assert 'Did you mean "nginx_access"?' in shown and any(set(line.strip()) == {"^"} for line in shown)
 
