@@ -8,9 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dendro.cli.console import fail
+from dendro.cli.console import fail, warn
 
 if TYPE_CHECKING:
+    from dendro.alerts.engine import Evaluator
+    from dendro.alerts.rules import AlertSettings
+    from dendro.dashboard.server import DashboardServer
+    from dendro.local_pipeline.collector import Collector
     from dendro.local_pipeline.importer import ImportSummary
     from dendro.local_pipeline.writer import Totals
 
@@ -66,13 +70,27 @@ def up(
     dashboard_port: Annotated[
         int, typer.Option("--dashboard-port", help="Also serve the dashboard here (same address); -1: no.")
     ] = 3000,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="dendro.toml with alert rules and channels. [default: ./dendro.toml if present]",
+            show_default=False,
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Start the collector that Vector's http sink posts to; stop it with Ctrl-C or SIGTERM.
 
     A batch is answered 200 only once it is committed; SIGTERM finishes the batches in flight first.
 
     Point agents here with: dendro configure --sink http --endpoint http://THIS_HOST:8686
+
+    Alert rules ([[alerts]] in dendro.toml, or the built-in ones) are evaluated every `interval`:
+
+        dendro local up --config dendro.toml
     """
+    from dendro.alerts.rules import AlertSettingsError, load_alert_settings
     from dendro.local_pipeline.collector import (
         Collector,
         CollectorConfig,
@@ -83,6 +101,10 @@ def up(
     from dendro.local_pipeline.schema import SchemaConflictError
     from dendro.local_pipeline.store import StoreError, default_db_path
 
+    try:
+        alert_settings, alert_file = load_alert_settings(config)
+    except AlertSettingsError as error:
+        fail(str(error))
     path = (db or default_db_path()).expanduser()
     new_store = not path.exists()
     try:
@@ -125,6 +147,7 @@ def up(
         db_flag = "" if path == default_db_path().expanduser() else f" --db {path}"
         for example in QUERY_EXAMPLES:
             typer.echo(f"  {example}{db_flag}")
+    alerts = _start_alerts(alert_settings, alert_file, collector, board)
     typer.echo("Stop with Ctrl-C.")
     tune_gc()
     reporter = _Reporter(collector.writer.totals)
@@ -133,6 +156,7 @@ def up(
         serve_until_signal(collector)
     finally:
         reporter.stop()
+        alerts.stop()
         if traffic is not None:
             traffic.stop()
         if board is not None:
@@ -140,6 +164,24 @@ def up(
         collector.close()
     totals = collector.writer.totals
     typer.echo(f"Stopped. Stored {totals.stored:,} rows and rejected {totals.rejected:,}.")
+
+
+def _start_alerts(
+    settings: AlertSettings, source: Path | None, collector: Collector, board: DashboardServer | None
+) -> Evaluator:
+    from dendro.alerts.engine import start_beside_collector
+
+    every = f"every {settings.alerting.interval:g} s"
+    typer.echo(f"Alerts: {len(settings.rules)} rules from {source or 'the built-in defaults'}, {every}")
+    if not settings.notify:
+        warn("no [[notify]] channel in dendro.toml: alerts show on the dashboard only")
+    if settings.emails and settings.alerting.smtp is None:
+        warn("[[notify]] email needs [alerting.smtp] to be sent from here; email is skipped")
+    dashboard = board.url if board is not None else None
+    evaluator = start_beside_collector(settings, collector.store.path, collector.store.cursor(), dashboard)
+    if board is not None:
+        board.show_alerts(evaluator.snapshot)
+    return evaluator
 
 
 class _Reporter:

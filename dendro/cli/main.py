@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from dendro.cli import local
+from dendro.cli import alerts, local
 from dendro.cli.aws import deploy, diff, status, synth, teardown
 from dendro.cli.configure import configure
 from dendro.cli.cost import cost
@@ -26,6 +26,7 @@ app = typer.Typer(
 app.command()(configure)
 app.command("install-vector")(install_vector)
 app.add_typer(local.app, name="local")
+app.add_typer(alerts.app, name="alerts")
 app.command()(query)
 app.command()(dashboard)
 app.command()(synth)

@@ -107,6 +107,27 @@ def query_page(request: Request) -> HTMLResponse:
     return _page(request, "query.html", examples=found, sql=sql)
 
 
+def _alerts_view(request: Request) -> Any:
+    """The running evaluator's view (dendro local up), or None where nothing evaluates rules."""
+    snapshot = getattr(request.app.state, "alerts", None)
+    if snapshot is None:
+        return None
+    from dendro.dashboard.alerts_view import build_view
+
+    return build_view(snapshot())
+
+
+def alerts_page(request: Request) -> HTMLResponse:
+    return _page(request, "alerts.html", view=_alerts_view(request))
+
+
+def api_alerts(request: Request) -> Response:
+    view = _alerts_view(request)
+    if view is None:
+        return _error("no alert evaluation runs here; `dendro local up` evaluates the rules", 404)
+    return _json(view.to_json())
+
+
 def login_page(request: Request) -> HTMLResponse:
     return _page(request, "login.html", next=request.query_params.get("next", "/"), failed=False)
 

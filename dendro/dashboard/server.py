@@ -22,6 +22,9 @@ from dendro.dashboard.backends.local import LocalBackend
 from dendro.dashboard.security import check_bind
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from dendro.alerts.engine import Snapshot
     from dendro.local_pipeline.collector import Collector
 
 DEFAULT_HOST = "127.0.0.1"
@@ -51,6 +54,7 @@ class DashboardServer:
             raise
         self.port = int(self.socket.getsockname()[1])
         app = create_app(backend, token=token, bind_host=host)
+        self.app = app
         self.stopping = app.state.stopping
         # No access log: every chart refresh would print a line per chart. Open live-tail streams
         # would hold a graceful shutdown forever: they end on `stopping`, and are cut after 3 s.
@@ -63,6 +67,10 @@ class DashboardServer:
     @property
     def url(self) -> str:
         return url_of(self.host, self.port)
+
+    def show_alerts(self, snapshot: Callable[[], Snapshot]) -> None:
+        """The Alerts page reads the running evaluator through `snapshot` (dendro local up)."""
+        self.app.state.alerts = snapshot
 
     def run(self) -> None:
         """Serve in this thread until Ctrl-C or SIGTERM (uvicorn handles both)."""
