@@ -186,6 +186,11 @@ def deploy(
         agent_role=agent_role,
         stack_name=stack_name,
     )
+    if not alert_email:
+        warn(
+            "no --alert-email: the alarm topic gets no subscriber, so alarms will reach no one; "
+            "deploy again with --alert-email ops@example.org"
+        )
     cli = _check_tools()
     _, region = _target(profile, region, bootstrap=True)
     outputs = OutputsFile.resolve()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
@@ -16,10 +16,17 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from dendro.ingest_lambda.emf import HEARTBEAT, HTTP_5XX, RECORDS_REJECTED, REQUESTS
+from dendro.ingest_lambda.emf import HEARTBEAT, HTTP_5XX, RECORDS_REJECTED, RECORDS_WRITTEN, REQUESTS
 
 PERIOD = Duration.minutes(5)
 AT_LEAST = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+# Dead letters page someone only when they are many and a real share: at least this many rejects in
+# five minutes, and more than this percentage of the records. One malformed line is not an incident.
+DEAD_LETTER_MIN = 10
+DEAD_LETTER_PERCENT = 1
+# Firehose's DataFreshness is the age of the oldest record not yet delivered; with one-minute
+# buffering it stays near a minute, so a quarter of an hour means delivery is stuck.
+FRESHNESS_SECONDS = 900
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +72,26 @@ class Alerts(Construct):
         self.topic = sns.Topic(
             self, "Topic", display_name="Dendro alerts", master_key=self.key, enforce_ssl=True
         )
+        # enforce_ssl makes CDK write an AWS::SNS::TopicPolicy, and a topic policy replaces the
+        # topic's default one: without this statement CloudWatch may not publish ("... is not
+        # authorized to perform: SNS:Publish" in the alarm's history, aws-notes §9). Scoped to this
+        # account's alarms named after this stack (every alarm here is, see `alarm_name`).
+        self.alarm_prefix = f"{Stack.of(self).stack_name}-"
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarms",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+                        f":alarm:{self.alarm_prefix}*"
+                    },
+                },
+            )
+        )
         for email in emails:
             # Each recipient must confirm the subscription from the email AWS sends (aws-notes §7).
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
@@ -76,6 +103,7 @@ class Alerts(Construct):
             self._error_rate(service, thresholds)
         self._heartbeat(thresholds.heartbeat_minutes)
         staged = delivery_destination == "S3"
+        where = "the staging bucket" if staged else "the Iceberg tables"
         self._add(
             "IngestErrors",
             function.metric_errors(period=PERIOD, statistic="Sum"),
@@ -107,30 +135,60 @@ class Alerts(Construct):
                 statistic=statistic,
             )
 
-        # DeliveryToS3.Success / DeliveryToIceberg.Success: the share of successful deliveries (S3) or
-        # commits (Iceberg) in the period; below 1 means some failed (aws-notes §3, §7).
-        where = "the staging bucket" if staged else "the Iceberg tables"
-        self._add(
-            "DeliveryFailures",
-            firehose_metric(f"DeliveryTo{delivery_destination}.Success", "Minimum"),
-            f"Firehose failed to deliver to {where}; see the stream's delivery error logs.",
-            comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-            threshold=1,
-        )
-        if not staged:
+        if staged:
+            # DeliveryToS3.Success is the share of successful deliveries in the period: below 1, some
+            # failed (aws-notes §7).
             self._add(
-                "DeliveryFailedRows",
+                "DeliveryFailures",
+                firehose_metric("DeliveryToS3.Success", "Minimum"),
+                "Firehose failed to deliver to the staging bucket; see the stream's delivery error logs.",
+                comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                threshold=1,
+            )
+        else:
+            # DeliveryToIceberg.Success counts successful commits, not a share: an idle period has
+            # none and a failing one may still have some. Rows that could not be written are counted
+            # by FailedRowCount and land under firehose-errors/ (aws-notes §9).
+            self._add(
+                "DeliveryFailures",
                 firehose_metric("DeliveryToIceberg.FailedRowCount", "Sum"),
                 "Firehose could not write some rows to the Iceberg tables; they are under firehose-errors/.",
             )
-        self._insights(
+        self._add(
+            "DeliveryStale",
+            firehose_metric(f"DeliveryTo{delivery_destination}.DataFreshness", "Maximum"),
+            f"Records have waited more than {FRESHNESS_SECONDS // 60} minutes in Firehose: delivery to "
+            f"{where} is stuck or failing; see the stream's delivery error logs.",
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            threshold=FRESHNESS_SECONDS,
+            evaluation_periods=2,
+        )
+        self._add(
+            "DeliveryThrottled",
+            firehose_metric("ThrottledRecords", "Sum"),
+            "Firehose throttled agents' records for ten minutes: the stream's Direct PUT quota is reached "
+            "(agents retry, so data is late, not lost); ask AWS to raise the stream's limits.",
+            evaluation_periods=2,
+        )
+
+        def records(name: str) -> cloudwatch.Metric:
+            return cloudwatch.Metric(
+                namespace=metrics_namespace, metric_name=name, period=PERIOD, statistic="Sum"
+            )
+
+        self._add(
             "RecordsDeadLettered",
-            f'SELECT SUM({RECORDS_REJECTED}) FROM SCHEMA("{metrics_namespace}", type)',
-            "Records were rejected and written to the bucket's errors/ prefix with their reasons.",
-            comparison="GreaterThanOrEqualToThreshold",
-            threshold=1,
-            evaluation_periods=1,
-            treat_missing_data="notBreaching",
+            cloudwatch.MathExpression(
+                expression=f"IF(FILL(rejected, 0) >= {DEAD_LETTER_MIN}, "
+                "100 * FILL(rejected, 0) / (FILL(written, 0) + FILL(rejected, 0)), 0)",
+                using_metrics={"rejected": records(RECORDS_REJECTED), "written": records(RECORDS_WRITTEN)},
+                label="rejected %",
+                period=PERIOD,
+            ),
+            f"At least {DEAD_LETTER_MIN} records, over {DEAD_LETTER_PERCENT}% of those received, were "
+            "rejected in five minutes; they are under the bucket's errors/ prefix with their reasons.",
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            threshold=DEAD_LETTER_PERCENT,
         )
 
     def _add(
@@ -141,19 +199,27 @@ class Alerts(Construct):
         *,
         comparison: cloudwatch.ComparisonOperator = AT_LEAST,
         threshold: float = 1,
+        evaluation_periods: int = 1,
     ) -> None:
         alarm = metric.create_alarm(
             self,
             construct_id,
+            alarm_name=self.alarm_name(construct_id),
             alarm_description=description,
             threshold=threshold,
-            evaluation_periods=1,
+            evaluation_periods=evaluation_periods,
             comparison_operator=comparison,
             # No traffic means no data points, and that is not a failure.
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
+        # OK too: the same people hear when it is over (the "resolved" notification).
         alarm.add_alarm_action(self._action)
+        alarm.add_ok_action(self._action)
         self.alarms[construct_id] = alarm
+
+    def alarm_name(self, construct_id: str) -> str:
+        """`<stack>-<id>`: the topic policy lets CloudWatch publish for alarms with this prefix only."""
+        return f"{self.alarm_prefix}{construct_id}"
 
     def _error_rate(self, service: str, thresholds: AlertThresholds) -> None:
         def metric(name: str) -> cloudwatch.Metric:
@@ -210,6 +276,7 @@ class Alerts(Construct):
         alarm = cloudwatch.CfnAlarm(
             self,
             construct_id,
+            alarm_name=self.alarm_name(construct_id),
             alarm_description=description,
             comparison_operator=comparison,
             threshold=threshold,
@@ -221,5 +288,6 @@ class Alerts(Construct):
                 )
             ],
             alarm_actions=[self.topic.topic_arn],
+            ok_actions=[self.topic.topic_arn],
         )
         self.alarms[construct_id] = alarm

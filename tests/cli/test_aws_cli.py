@@ -202,7 +202,20 @@ def test_deploy_hands_the_options_to_cdk_and_saves_the_outputs(
     ]
     assert (env["AWS_REGION"], env["AWS_PROFILE"]) == (REGION, "ops")
     assert "Next: dendro configure --sink firehose --outputs .dendro/outputs.json" in result.stdout
+    assert "no --alert-email" not in result.stderr
     session.assert_done()
+
+
+def test_a_deploy_without_alert_email_warns_that_alarms_reach_no_one(
+    node: Any, cdk: Recorder, session: StubbedSession
+) -> None:
+    bootstrapped(session)
+    result = invoke("deploy", "--region", REGION, "--yes")
+    assert result.exit_code == 0, result.output
+    assert (
+        "Warning: no --alert-email: the alarm topic gets no subscriber, so alarms will reach no one"
+        in result.stderr
+    )
 
 
 def test_without_yes_cdk_asks_its_own_approval_for_security_changes(

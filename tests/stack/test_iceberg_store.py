@@ -236,27 +236,28 @@ def test_iceberg_delivery_alarms_replace_the_s3_ones(synthesized: Synthesized) -
     stack = synthesized.iceberg
     assert set(stack.alerts.alarms) == {
         "NginxErrorRate", "ApacheErrorRate", "HeartbeatMissing", "IngestErrors", "IngestThrottles",
-        "DeliveryFailures", "DeliveryFailedRows", "RecordsDeadLettered",
+        "DeliveryFailures", "DeliveryStale", "DeliveryThrottled", "RecordsDeadLettered",
     }  # fmt: skip
     template = synthesized.template(stack)
     stream_name = _ref(stack, stack.delivery.stream.delivery_stream_name)
-    for metric, statistic in (
-        ("DeliveryToIceberg.Success", "Minimum"),
-        ("DeliveryToIceberg.FailedRowCount", "Sum"),
-    ):
-        template.has_resource_properties(
-            "AWS::CloudWatch::Alarm",
-            {
-                "Namespace": "AWS/Firehose",
-                "MetricName": metric,
-                "Statistic": statistic,
-                "Dimensions": [{"Name": "DeliveryStreamName", "Value": stream_name}],
-            },
-        )
+    # Failures are failed rows; DeliveryToIceberg.Success counts commits (an idle minute has none),
+    # so it is no failure signal and no alarm watches it.
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": "DendroIceberg-DeliveryFailures",
+            "Namespace": "AWS/Firehose",
+            "MetricName": "DeliveryToIceberg.FailedRowCount",
+            "Statistic": "Sum",
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "Threshold": 1,
+            "Dimensions": [{"Name": "DeliveryStreamName", "Value": stream_name}],
+        },
+    )
     alarms = template.find_resources("AWS::CloudWatch::Alarm")
-    assert not [
-        a for a in alarms.values() if a["Properties"].get("MetricName", "").startswith("DeliveryToS3")
-    ]
+    names = [a["Properties"].get("MetricName", "") for a in alarms.values()]
+    assert "DeliveryToIceberg.Success" not in names
+    assert not [n for n in names if n.startswith("DeliveryToS3")]
 
 
 def test_the_outputs_name_the_workgroup_and_the_glue_database(synthesized: Synthesized) -> None:

@@ -50,10 +50,137 @@ def test_every_alarm_publishes_to_the_topic(synthesized: Synthesized) -> None:
     alarms = _alarms(synthesized, stack)
     assert set(stack.alerts.alarms) == {
         "NginxErrorRate", "ApacheErrorRate", "HeartbeatMissing", "IngestErrors", "IngestThrottles",
-        "DeadLetterQueueNotEmpty", "DeliveryFailures", "RecordsDeadLettered",
+        "DeadLetterQueueNotEmpty", "DeliveryFailures", "DeliveryStale", "DeliveryThrottled",
+        "RecordsDeadLettered",
     }  # fmt: skip
-    assert len(alarms) == 8
+    assert len(alarms) == 10
+    # ALARM and OK both notify: people hear that it fired and that it is over.
     assert all(a["Properties"]["AlarmActions"] == [topic] for a in alarms.values())
+    assert all(a["Properties"]["OKActions"] == [topic] for a in alarms.values())
+    # Every alarm is named after the stack: the topic policy lets CloudWatch publish for those only.
+    assert all(a["Properties"]["AlarmName"].startswith("Dendro-") for a in alarms.values())
+
+
+def test_the_topic_policy_lets_cloudwatch_publish_for_this_stacks_alarms_over_tls(
+    synthesized: Synthesized,
+) -> None:
+    stack = synthesized.dendro
+    template = synthesized.template(stack)
+    topic = stack.resolve(stack.alerts.topic.topic_arn)
+    # A topic policy replaces the default one: without the Allow, alarm history shows
+    # "is not authorized to perform: SNS:Publish" and no email is ever sent.
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "Topics": [topic],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Action": "sns:Publish",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        ),
+                        {
+                            "Sid": "AllowCloudWatchAlarms",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": topic,
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                                "ArnLike": {
+                                    "aws:SourceArn": {
+                                        "Fn::Join": [
+                                            "",
+                                            [
+                                                "arn:",
+                                                {"Ref": "AWS::Partition"},
+                                                ":cloudwatch:",
+                                                {"Ref": "AWS::Region"},
+                                                ":",
+                                                {"Ref": "AWS::AccountId"},
+                                                ":alarm:Dendro-*",
+                                            ],
+                                        ]
+                                    }
+                                },
+                            },
+                        },
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_dead_letters_alarm_on_a_count_and_a_share_not_on_one_reject(synthesized: Synthesized) -> None:
+    template = synthesized.template(synthesized.dendro)
+
+    def records(name: str) -> object:
+        return Match.object_like(
+            {
+                "MetricStat": {
+                    "Metric": {"Namespace": "Dendro/Dendro", "MetricName": name},
+                    "Period": 300,
+                    "Stat": "Sum",
+                }
+            }
+        )
+
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": "Dendro-RecordsDeadLettered",
+            "ComparisonOperator": "GreaterThanThreshold",
+            "Threshold": 1,
+            "Metrics": Match.array_with(
+                [
+                    Match.object_like(
+                        {
+                            "Expression": "IF(FILL(rejected, 0) >= 10, 100 * FILL(rejected, 0) / "
+                            "(FILL(written, 0) + FILL(rejected, 0)), 0)"
+                        }
+                    ),
+                    records("RecordsRejected"),
+                    records("RecordsWritten"),
+                ]
+            ),
+        },
+    )
+
+
+def test_firehose_freshness_and_throttling_are_alarmed(synthesized: Synthesized) -> None:
+    for stack, destination in ((synthesized.dendro, "S3"), (synthesized.iceberg, "Iceberg")):
+        template = synthesized.template(stack)
+        stream = [
+            {"Name": "DeliveryStreamName", "Value": stack.resolve(stack.delivery.stream.delivery_stream_name)}
+        ]
+        template.has_resource_properties(
+            "AWS::CloudWatch::Alarm",
+            {
+                "Namespace": "AWS/Firehose",
+                "MetricName": f"DeliveryTo{destination}.DataFreshness",
+                "Statistic": "Maximum",
+                "Dimensions": stream,
+                "ComparisonOperator": "GreaterThanThreshold",
+                "Threshold": 900,
+                "EvaluationPeriods": 2,
+            },
+        )
+        template.has_resource_properties(
+            "AWS::CloudWatch::Alarm",
+            {
+                "Namespace": "AWS/Firehose",
+                "MetricName": "ThrottledRecords",
+                "Statistic": "Sum",
+                "Dimensions": stream,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "Threshold": 1,
+            },
+        )
 
 
 def test_the_5xx_rate_alarm_divides_the_services_5xx_by_its_requests(synthesized: Synthesized) -> None:
