@@ -1,9 +1,10 @@
-# Two entry points, both self-installing on a fresh machine (python3 >= 3.11, node/npm, make):
+# Two entry points, both self-installing on a fresh machine (python3 3.11, 3.12 or 3.13, node/npm, make):
 #   make demo   Dendro's main job on the embedded local default
 #   make test   the whole test suite (what .ci/run calls)
-# pyvrl (Vector's VRL, used by the demo, imports and tests) has wheels for CPython 3.11/3.12 only.
-PYTHON ?= $(shell for p in python3 python3.12 python3.11; do \
-	$$p -c 'import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12)))' 2>/dev/null && { echo $$p; break; }; \
+# The VRL runtime (dendro/local_pipeline/vrl.py) is vector-vrl on CPython 3.12+ and pyvrl on 3.11.
+SUPPORTED := 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))'
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	$$p -c $(SUPPORTED) 2>/dev/null && { echo $$p; break; }; \
 	done || true)
 PYTHON := $(or $(PYTHON),python3)
 VENV   := .venv
@@ -11,10 +12,26 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test lint install browser screenshots clean
+# A second supported interpreter of another minor version (pyenv's count too, activated or not), on
+# which `make test` runs the sample-parsing tests again: the other VRL runtime, or the same one on
+# another CPython, must give the same events. Empty when the machine has only one.
+MINOR := import sys; print("%d.%d" % sys.version_info[:2])
+PYTHON_VERSION := $(shell $(PYTHON) -c '$(MINOR)' 2>/dev/null)
+ifndef SECOND_PYTHON
+SECOND_PYTHON := $(shell current=$(PYTHON_VERSION); \
+	for v in 3.13 3.12 3.11; do [ "$$v" = "$$current" ] && continue; \
+	for p in python$$v $$(ls -d "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/$$v*/bin/python$$v 2>/dev/null); do \
+	$$p -c $(SUPPORTED) 2>/dev/null && { echo $$p; exit 0; }; done; done)
+endif
+SECOND_VERSION := $(if $(SECOND_PYTHON),$(shell $(SECOND_PYTHON) -c '$(MINOR)'))
+VENV2  := .venv-$(SECOND_VERSION)
+# The sample-parsing tests: every catalog parser over tests/samples, and the VRL seam itself.
+PARSE_TESTS := tests/catalog tests/local/test_vrl.py
+
+.PHONY: demo test test-python lint install browser screenshots clean
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Dendro needs Python 3.11+; found " + sys.version.split()[0])'
+	@$(PYTHON) -c $(SUPPORTED) || { echo "Dendro needs Python 3.11, 3.12 or 3.13; $(PYTHON) is $$($(PYTHON) --version 2>&1)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -46,10 +63,25 @@ lint: $(STAMP)
 
 test: $(STAMP) $(NODE_STAMP) browser lint
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory test-python
+
+# The sample-parsing tests under the second interpreter in a venv of its own, then the events of
+# every sample compared between the two interpreters' runtimes (clock-stamped times aside).
+test-python: $(STAMP)
+ifeq ($(SECOND_PYTHON),)
+	@echo "test-python: no second Python 3.11-3.13 here besides $(PYTHON); sample parsing ran on one interpreter"
+else
+	@[ -x $(VENV2)/bin/pytest ] && [ $(VENV2)/.installed -nt pyproject.toml ] || { \
+		$(SECOND_PYTHON) -m venv $(VENV2) && $(VENV2)/bin/pip install --quiet -e '.[test]' && touch $(VENV2)/.installed; }
+	$(VENV2)/bin/pytest -q -p no:cacheprovider $(PARSE_TESTS)
+	$(BIN)/python -m tests.support.sample_events $(VENV2)/events-$(PYTHON_VERSION).jsonl
+	$(VENV2)/bin/python -m tests.support.sample_events $(VENV2)/events-$(SECOND_VERSION).jsonl
+	$(BIN)/python -m tests.support.sample_events --compare $(VENV2)/events-$(PYTHON_VERSION).jsonl $(VENV2)/events-$(SECOND_VERSION).jsonl
+endif
 
 # Refresh the README's screenshots from the browser test.
 screenshots: $(STAMP) browser
 	DENDRO_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/dashboard/test_browser.py
 
 clean:
-	rm -rf $(VENV) node_modules .dendro cdk.out
+	rm -rf $(VENV) .venv-3.* node_modules .dendro cdk.out dist

@@ -37,7 +37,7 @@ from dendro.catalog import SOURCES  # noqa: E402
 from dendro.local_pipeline.client import CollectorClient  # noqa: E402
 from dendro.local_pipeline.query import query_store  # noqa: E402
 from dendro.local_pipeline.replay import read_events  # noqa: E402
-from dendro.local_pipeline.vrl import compile_program  # noqa: E402
+from dendro.local_pipeline.vrl import compile_program, remap_all  # noqa: E402
 from dendro.vector_configs.programs import parse_program  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,8 +51,8 @@ def make_bodies(records: int, batch: int) -> list[bytes]:
     program = compile_program(parse_program(source, host=TEMPLATE_HOST))
     lines: list[bytes] = []
     for path in sorted(SAMPLES.glob("*.log")):
-        for event in read_events(path.read_bytes(), source.default_collector.multiline):
-            lines.append(orjson.dumps(program.remap({"message": event.text})))
+        events = read_events(path.read_bytes(), source.default_collector.multiline)
+        lines += [orjson.dumps(e) for e in remap_all(program, [{"message": e.text} for e in events])]
     template = b"\n".join((lines * (batch // len(lines) + 1))[:batch]) + b"\n"
     bodies = []
     for number in range(records // batch):

@@ -35,7 +35,7 @@ from dendro.catalog import SOURCES  # noqa: E402
 from dendro.catalog.model import FieldType, Source  # noqa: E402
 from dendro.ingest_lambda.route import Router  # noqa: E402
 from dendro.local_pipeline.replay import read_events  # noqa: E402
-from dendro.local_pipeline.vrl import compile_program  # noqa: E402
+from dendro.local_pipeline.vrl import compile_program, remap_all  # noqa: E402
 from dendro.vector_configs.programs import parse_program  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "samples" / "nginx_access"
@@ -48,8 +48,8 @@ def make_payload(count: int) -> bytes:
     for host in HOSTS:
         program = compile_program(parse_program(source, host=host))
         for path in sorted(SAMPLES.glob("*.log")):
-            for event in read_events(path.read_bytes(), source.default_collector.multiline):
-                lines.append(orjson.dumps(program.remap({"message": event.text})))
+            events = read_events(path.read_bytes(), source.default_collector.multiline)
+            lines += [orjson.dumps(e) for e in remap_all(program, [{"message": e.text} for e in events])]
     repeated = (lines * (count // len(lines) + 1))[:count]
     return b"\n".join(repeated) + b"\n"
 

@@ -6,7 +6,7 @@ store.py      the DuckDB file: the only writer; exactly-once bookkeeping
 schema.py     tables and columns from the catalog (the FieldType -> DuckDB type map)
 importer.py   `dendro local import`: log files through the real VRL into the store
 replay.py     reading files as Vector's file source does (lines, multiline, offsets)
-vrl.py        the VRL runtime (pyvrl), loaded on demand
+vrl.py        the VRL runtime seam (vector-vrl or pyvrl), loaded on demand
 demo.py       demo traffic for `dendro local up --demo`
 client.py     a Vector-like sender (demo, benchmarks)
 query.py      read-only SQL (`dendro query`, the collector's /query)

@@ -16,14 +16,13 @@ from __future__ import annotations
 import math
 import random
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dendro.catalog import SOURCES
 from dendro.local_pipeline.client import CollectorClient, ndjson
-from dendro.local_pipeline.vrl import Program, compile_program
+from dendro.local_pipeline.vrl import Program, compile_program, remap_all
 from dendro.vector_configs.programs import parse_program
 
 
@@ -212,29 +211,29 @@ class DemoTraffic:
         self._thread.join(timeout=10)
         self.client.close()
 
-    def events(self, start: datetime, seconds: int) -> Iterator[dict[str, Any]]:
+    def events(self, start: datetime, seconds: int) -> list[dict[str, Any]]:
         """Every event of `seconds` seconds from `start`, as the collector receives them."""
         plan = self.plan
+        raw: list[tuple[Program, dict[str, Any]]] = []
         for offset in range(seconds):
             at = start + timedelta(seconds=offset)
             for host in plan.hosts:
-                program = self.access[host]
                 for line in access_lines(host, at, plan, self.rng):
-                    yield program.remap({"message": line, "host": host, "source_type": "file"})
+                    raw.append((self.access[host], {"message": line, "host": host, "source_type": "file"}))
                 if int(at.timestamp()) % plan.metrics_every == 0:
                     load = daily_rate(at, 1.0) * host_share(host, plan)
-                    for metric in host_metrics(host, at, load, self.rng):
-                        yield self.metrics[host].remap(metric)
+                    raw.extend((self.metrics[host], m) for m in host_metrics(host, at, load, self.rng))
+        return _remap_in_order(raw)
 
     def _run(self) -> None:
         now = datetime.now(UTC).replace(microsecond=0)
         start = now - self.plan.history
         # The history first, a minute per batch, then live traffic one second at a time.
         while start < now and not self._stop.is_set():
-            self._post(list(self.events(start, 60)))
+            self._post(self.events(start, 60))
             start += timedelta(seconds=60)
         while not self._stop.wait(max(0.0, (start - datetime.now(UTC)).total_seconds() + 1)):
-            self._post(list(self.events(start, 1)))
+            self._post(self.events(start, 1))
             start += timedelta(seconds=1)
 
     def _post(self, events: list[dict[str, Any]]) -> None:
@@ -248,3 +247,17 @@ class DemoTraffic:
                 self.sent += len(events)
                 return
             self._stop.wait(1.0)  # 429/503 or no answer: back off and retry, as Vector does
+
+
+def _remap_in_order(raw: list[tuple[Program, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Each event through its program, one batch per program (a runtime may compile once per call),
+    the results in the order of `raw`."""
+    batches: dict[int, list[int]] = {}
+    for index, (program, _) in enumerate(raw):
+        batches.setdefault(id(program), []).append(index)
+    results: list[dict[str, Any]] = [{}] * len(raw)
+    for indexes in batches.values():
+        remapped = remap_all(raw[indexes[0]][0], [raw[i][1] for i in indexes])
+        for index, result in zip(indexes, remapped, strict=True):
+            results[index] = result
+    return results

@@ -1,7 +1,7 @@
-"""Compile VRL with the real VRL runtime (pyvrl, a Python binding of Vector's VRL crate), when present.
+"""Compile VRL before Vector loads it, with the VRL runtime of `dendro.local_pipeline.vrl`, when present.
 
-pyvrl has wheels for CPython 3.11/3.12 on x86_64 Linux only, so on other machines VRL cannot be
-checked before Vector loads it; callers learn that from `VRL_AVAILABLE` instead of a false "valid".
+Where no runtime is installed (see that module for which platforms have one), VRL cannot be checked
+before Vector loads it; callers learn that from `VRL_AVAILABLE` instead of a false "valid".
 """
 
 from __future__ import annotations
@@ -9,15 +9,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-try:
-    import pyvrl
-except ImportError:  # pragma: no cover - depends on the platform
-    pyvrl = None
+from dendro.local_pipeline import vrl
 
-VRL_AVAILABLE = pyvrl is not None
-VRL_UNAVAILABLE_NOTE = (
-    "VRL not checked: pyvrl is not installed here (wheels exist for x86_64 Linux, CPython 3.11/3.12)"
-)
+VRL_AVAILABLE = vrl.available()
+VRL_UNAVAILABLE_NOTE = f"VRL not checked: {vrl.UNAVAILABLE}"
 
 _DIAGNOSTIC = re.compile(r"error\[(E\d+)\]: ([^\n]+)")
 _LOCATION = re.compile(r"┌─ [^:\n]*:(\d+):(\d+)")
@@ -27,17 +22,16 @@ _LABEL = re.compile(r"^\s*│[\s│^\-]*([A-Za-z`][^\n]*)$", re.MULTILINE)
 
 @lru_cache(maxsize=512)
 def vrl_error(program: str) -> str | None:
-    """None when `program` compiles (or pyvrl is missing), else a one-line summary of the first error.
+    """None when `program` compiles (or no VRL runtime is installed), else a one-line summary of the
+    first error.
 
-    Example: "error[E103] unhandled fallible assignment at line 1, column 6"
+    Example (pyvrl): "error[E103] unhandled fallible assignment at line 1, column 6"; vector-vrl
+    reports the message alone: "unhandled fallible assignment".
     """
-    if pyvrl is None:
+    if not VRL_AVAILABLE:
         return None
-    try:
-        pyvrl.Transform(program)
-    except ValueError as exc:
-        return summarize(str(exc))
-    return None
+    problem = vrl.diagnostic(program)
+    return None if problem is None else summarize(problem)
 
 
 def summarize(diagnostic: str) -> str:

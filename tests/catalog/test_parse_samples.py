@@ -15,8 +15,8 @@ import pytest
 from dendro.catalog import SOURCES
 from dendro.ingest_lambda.validate import Invalid, normalize
 from dendro.vector_configs.programs import parse_program
-from tests.support.samples import join_multiline, jsonable, read_lines, sample_files
-from tests.support.vrl import compile_program
+from tests.support.samples import join_multiline, read_lines, sample_files
+from tests.support.vrl import compile_program, remap_all
 
 # Sample folder -> catalog type. Every folder in tests/samples is covered.
 SAMPLE_SOURCES = (
@@ -49,9 +49,10 @@ def replay(type_id: str, path: Path) -> FileResult:
     program = compile_program(parse_program(source, collector, host="sample-host"))
     lines = read_lines(path)
     result = FileResult(path, len(lines))
-    for raw in join_multiline(lines, collector.multiline):
+    raws = list(join_multiline(lines, collector.multiline))
+    events = remap_all(program, [{"message": raw, "host": "sample-host", "file": str(path)} for raw in raws])
+    for raw, event in zip(raws, events, strict=True):
         result.events += 1
-        event = jsonable(program.remap({"message": raw, "host": "sample-host", "file": str(path)}))
         row = normalize(event, source)
         if isinstance(row, Invalid):
             # Not parsed: it must still travel, flagged, with its raw line intact.

@@ -10,9 +10,10 @@ import pytest
 from dendro.catalog.databases import POSTGRES
 from dendro.catalog.postgres_prefix import LogLinePrefixError, prefix_regex, render_program
 from dendro.ingest_lambda.validate import Invalid, normalize
+from dendro.local_pipeline.vrl import Program
 from dendro.vector_configs.programs import parse_program
 from tests.support.samples import SAMPLES, join_multiline, jsonable, read_lines
-from tests.support.vrl import compile_program
+from tests.support.vrl import compile_program, remap_all
 
 # Each sample file with the log_line_prefix its server ran (tests/samples/README.md).
 SAMPLE_PREFIXES = {
@@ -28,10 +29,13 @@ SAMPLE_PREFIXES = {
 }
 
 
-def parse(raw: str, prefix: str | None) -> dict[str, Any]:
+def program_for(prefix: str | None) -> Program:
     settings = {"log_line_prefix": prefix} if prefix is not None else None
-    program = compile_program(parse_program(POSTGRES, host="db-1", settings=settings))
-    return jsonable(program.remap({"message": raw, "host": "db-1"}))
+    return compile_program(parse_program(POSTGRES, host="db-1", settings=settings))
+
+
+def parse(raw: str, prefix: str | None) -> dict[str, Any]:
+    return jsonable(program_for(prefix).remap({"message": raw, "host": "db-1"}))
 
 
 def row(raw: str, prefix: str | None) -> dict[str, Any]:
@@ -52,14 +56,17 @@ def test_default_prefix_translates_to_an_anchored_exact_regex() -> None:
 def test_exact_prefix_reads_its_sample_as_the_default_guess_does(name: str, prefix: str) -> None:
     # The 13-default file holds one line written without -%l, by another configuration.
     other_config = {"2023-03-04 15:10:01.278 UTC [15902] sherlock@finance FATAL:  "}
-    lines = read_lines(SAMPLES / "postgres" / name)
-    for raw in join_multiline(lines, POSTGRES.default_collector.multiline):
-        exact = normalize(parse(raw, prefix), POSTGRES)
+    raws = list(join_multiline(read_lines(SAMPLES / "postgres" / name), POSTGRES.default_collector.multiline))
+    events = [{"message": raw, "host": "db-1"} for raw in raws]
+    exacts = remap_all(program_for(prefix), events)  # one batch per program: see local_pipeline/vrl.py
+    guesses = remap_all(program_for(None), events)
+    for raw, exact_event, guessed in zip(raws, exacts, guesses, strict=True):
+        exact = normalize(exact_event, POSTGRES)
         if any(raw.startswith(start) for start in other_config):
             assert isinstance(exact, Invalid) and exact.reason == "unparsed"
             continue
         assert not isinstance(exact, Invalid), f"{exact} for {raw!r}"
-        assert exact == normalize(parse(raw, None), POSTGRES)
+        assert exact == normalize(guessed, POSTGRES)
 
 
 def test_rendered_program_swaps_only_the_header_regex() -> None:

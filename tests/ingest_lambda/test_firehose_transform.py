@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import cache
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -33,10 +34,10 @@ from dendro.ingest_lambda.firehose_transform import (
 )
 from dendro.ingest_lambda.validate import Invalid, normalize
 from dendro.local_pipeline.replay import read_events
-from dendro.local_pipeline.vrl import compile_program
 from dendro.vector_configs.programs import parse_program
 from tests.events import load_event
 from tests.support.samples import sample_files
+from tests.support.vrl import compile_program, remap_all
 
 DATABASE = "dendro"
 SAMPLE_SOURCES = (
@@ -87,11 +88,9 @@ def vector_events(type_id: str) -> tuple[bytes, ...]:
     program = compile_program(parse_program(source, host=f"{type_id}-host"))
     events = []
     for path in sample_files(type_id):
-        for n, event in enumerate(read_events(path.read_bytes(), source.default_collector.multiline)):
-            if n == EVENTS_PER_FILE:
-                break
-            remapped = program.remap({"message": event.text, "host": "h", "file": str(path)})
-            events.append(orjson.dumps(remapped))
+        read = islice(read_events(path.read_bytes(), source.default_collector.multiline), EVENTS_PER_FILE)
+        inputs = [{"message": event.text, "host": "h", "file": str(path)} for event in read]
+        events += [orjson.dumps(remapped) for remapped in remap_all(program, inputs)]
     return tuple(events)
 
 

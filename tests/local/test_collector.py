@@ -6,6 +6,7 @@ import gzip
 import http.client
 import threading
 from collections import Counter
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,12 @@ from dendro.local_pipeline.client import CollectorClient, ndjson
 from dendro.local_pipeline.collector import Collector, CollectorConfig, InsecureBindError, check_bind
 from dendro.local_pipeline.query import QueryError, query_store
 from dendro.local_pipeline.replay import read_events
-from dendro.local_pipeline.vrl import compile_program
 from dendro.vector_configs.programs import parse_program
 from tests.events import load_event
 from tests.ingest_lambda.test_route import mixed_batch
 from tests.local.conftest import StartCollector
 from tests.support.samples import sample_files
+from tests.support.vrl import compile_program, remap_all
 
 TOKEN = "s3cret-token-0123456789"
 SAMPLE_SOURCES = (
@@ -46,10 +47,10 @@ def vector_events(type_id: str, host: str) -> list[dict[str, Any]]:
     program = compile_program(parse_program(source, collector, host=host))
     events = []
     for path in sample_files(type_id):
-        for n, event in enumerate(read_events(path.read_bytes(), collector.multiline)):
-            if n == EVENTS_PER_FILE:
-                break
-            events.append(program.remap({"message": event.text, "host": host, "file": str(path)}))
+        read = islice(read_events(path.read_bytes(), collector.multiline), EVENTS_PER_FILE)
+        events += remap_all(
+            program, [{"message": event.text, "host": host, "file": str(path)} for event in read]
+        )
     return events
 
 

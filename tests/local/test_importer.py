@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import gzip
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from dendro.catalog import SOURCES
-from dendro.local_pipeline import vrl
 from dendro.local_pipeline.importer import ImportSummary, import_files
 from dendro.local_pipeline.store import Store
 from tests.support.samples import SAMPLES, read_lines
@@ -85,12 +81,3 @@ def test_progress_reports_every_byte(db: Path) -> None:
     import_one(db, ACCESS_LOG, on_progress=seen.append)
 
     assert sum(seen) == 2 * ACCESS_LOG.stat().st_size
-
-
-def test_without_the_vrl_runtime_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "pyvrl", None)
-    vrl.compile_program.cache_clear()
-
-    with pytest.raises(vrl.VrlUnavailableError, match="pip install pyvrl"):
-        vrl.compile_program(". = {}")
-    vrl.compile_program.cache_clear()

@@ -26,7 +26,7 @@ from dendro.vector_configs import packing
 from dendro.vector_configs.packing import BILLING_UNIT_BYTES, billed_bytes
 from dendro.vector_configs.settings import DendroSettings
 from tests.support.samples import SAMPLES, join_multiline, read_lines, sample_files
-from tests.support.vrl import compile_program
+from tests.support.vrl import compile_program, remap_all
 from tests.vector_configs.conftest import FIREHOSE_TIMESTREAM, rendered
 
 SAMPLE_SOURCES = sorted(p.name for p in SAMPLES.iterdir() if p.is_dir() and p.name in SOURCES)
@@ -54,19 +54,24 @@ def doc() -> dict[str, Any]:
 def encoded(doc: dict[str, Any]) -> dict[str, Lines]:
     transforms = doc["transforms"]
     # Compiled apart, as Vector compiles each remap and condition: every event field typed `any`.
-    encode = compile_program(transforms[packing.ENCODE_ID]["source"] + "\n.")
+    encode = compile_program(transforms[packing.ENCODE_ID]["source"])
     routes = transforms[packing.ROUTE_ID]["route"]
-    route = compile_program("{" + ", ".join(f'"{name}": {cond}' for name, cond in routes.items()) + "}")
+    # Each route's condition, evaluated into a field of its own.
+    route = compile_program(". = {" + ", ".join(f'"{name}": {cond}' for name, cond in routes.items()) + "}")
     result = {}
     for type_id in SAMPLE_SOURCES:
         parse = compile_program(transforms[f"{type_id}_parse"]["source"])
         rule = doc["sources"][type_id].get("multiline")
         out = result[type_id] = Lines()
         for path in sample_files(type_id):
-            for raw in join_multiline(read_lines(path), Multiline(**rule) if rule else None):
+            raws = list(join_multiline(read_lines(path), Multiline(**rule) if rule else None))
+            parsed = remap_all(
+                parse, [{"message": raw, "host": "sample-host", "file": str(path)} for raw in raws]
+            )
+            events = remap_all(encode, parsed)
+            for raw, event, routed in zip(raws, events, remap_all(route, events), strict=True):
                 out.raw_log_bytes += len(raw.encode())
-                event = encode.remap(parse.remap({"message": raw, "host": "sample-host", "file": str(path)}))
-                lanes = [name for name, matched in route.remap(event).items() if matched]
+                lanes = [name for name, matched in routed.items() if matched]
                 assert len(lanes) <= 1, f"route sends one line to {lanes}: it would be stored twice"
                 out.lines.append((event["message"].encode(), lanes[0] if lanes else None))
     return result

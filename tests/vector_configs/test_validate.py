@@ -17,6 +17,7 @@ from dendro.vector_configs.interpolate import InterpolationError, interpolate
 from dendro.vector_configs.render import to_dict, to_toml, to_yaml
 from dendro.vector_configs.validate import check_config, check_generated, load_config_file, validate_config
 from dendro.vector_configs.vrl_check import VRL_AVAILABLE
+from tests.support.vrl import as_reported
 from tests.vector_configs.conftest import SINKS, Settings, every_source, rendered
 
 Doc = dict[str, Any]
@@ -143,7 +144,7 @@ def test_bad_vrl_is_one_line(doc: Doc, where: str, vrl: str, expected: str) -> N
 
     [problem] = validate_config(doc)
 
-    assert problem.startswith(f"{where}: VRL does not compile: {expected}")
+    assert problem.startswith(f"{where}: VRL does not compile: {as_reported(expected)}")
 
 
 @pytest.mark.parametrize("fmt", ["toml", "yaml", "json"])
