@@ -3,7 +3,7 @@
     python benchmarks/ingest_core.py [--events 200000] [--rounds 5]
 
 The payload is NDJSON of nginx_access events made the real way: the sample access logs in
-tests/samples run through the catalog's VRL program (pyvrl), as Vector would send them, then
+tests/samples run through the catalog's VRL program (the real VRL runtime), as Vector would send them, then
 repeated to the requested count over four host names. Each contender runs `--rounds` times, interleaved,
 and its best round counts; rates are per CPU-second of this (single-threaded) process, so that other
 busy processes on a shared machine do not skew them.

@@ -2,7 +2,7 @@
 
 Validated on load, each error naming its field (`sources[1].include: ...`), so a bad file fails at
 `dendro configure` time rather than when Vector starts on the server. VRL given by the user is
-compiled here too, when pyvrl is available (see vrl_check).
+compiled here too, when a VRL runtime is installed (see vrl_check).
 """
 
 from __future__ import annotations

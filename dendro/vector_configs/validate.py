@@ -3,7 +3,7 @@
 `validate_config` takes the document as Vector sees it, after environment interpolation: read a file
 with `load_config_file`, or use `check_generated(config)` for a config built in memory.
 Beyond Vector's JSON Schema it checks that every `inputs` entry names a component output that
-exists, that the graph has no cycle, and that every VRL program compiles (with pyvrl, when it is
+exists, that the graph has no cycle, and that every VRL program compiles (with the VRL runtime, when one is
 installed; `check_config(...).vrl_checked` tells whether it was).
 """
 
@@ -39,7 +39,8 @@ class ConfigReport:
 
 def validate_config(doc: dict[str, Any]) -> list[str]:
     """One human line per problem, e.g. "sinks.firehose.batch.max_events: '500' is not of type
-    'integer', 'null'"; [] when valid (VRL included only when pyvrl is installed, see check_config)."""
+    'integer', 'null'"; [] when valid (VRL included only when a VRL runtime is installed, see
+    check_config)."""
     return check_config(doc).problems
 
 

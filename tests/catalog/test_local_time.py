@@ -1,4 +1,4 @@
-"""Zone-less times read in the source's `timezone` setting, by the real VRL runtime (pyvrl)."""
+"""Zone-less times read in the source's `timezone` setting, by the real VRL runtime (vector-vrl or pyvrl)."""
 
 from __future__ import annotations
 

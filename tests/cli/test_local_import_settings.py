@@ -1,5 +1,5 @@
 """`dendro local import` takes the per-source settings dendro.toml has: --timezone, --log-line-prefix,
-or --config dendro.toml (flags win). Real VRL (pyvrl) and a real DuckDB store."""
+or --config dendro.toml (flags win). Real VRL (vector-vrl or pyvrl) and a real DuckDB store."""
 
 from __future__ import annotations
 

@@ -16,8 +16,9 @@ from dendro.dashboard.server import DashboardServer
 from dendro.ingest_lambda.route import Router
 from dendro.local_pipeline.client import ndjson
 from dendro.local_pipeline.store import Store, Write
+from dendro.local_pipeline.vrl import Program
 from dendro.vector_configs.programs import parse_program
-from tests.support.vrl import compile_program
+from tests.support.vrl import compile_program, remap_all
 
 # Hostile text a log line may carry: markup, script, an attribute break-out, a javascript: URL.
 HOSTILE_PATH = "/<script>window.__pwned=1</script>?x='><img src=x onerror=window.__pwned=2>"
@@ -40,7 +41,7 @@ class LiveStore:
         self.store = Store.open(path)
         self.router = Router()
         self.lock = threading.Lock()
-        self._programs: dict[tuple[str, str], object] = {}
+        self._programs: dict[tuple[str, str], Program] = {}
         self.server: DashboardServer | None = None
 
     def write(self, type_id: str, host: str, raw_lines: Iterable[str]) -> int:
@@ -48,7 +49,7 @@ class LiveStore:
         if key not in self._programs:
             self._programs[key] = compile_program(parse_program(SOURCES[type_id], host=host))
         program = self._programs[key]
-        events = [program.remap({"message": raw, "host": host}) for raw in raw_lines]  # type: ignore[attr-defined]
+        events = remap_all(program, [{"message": raw, "host": host} for raw in raw_lines])
         with self.lock:
             batch = self.router.ingest(ndjson(events))
             assert batch.rejected == 0, batch.rejects
