@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from dataclasses import replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -42,6 +43,9 @@ def query(
         ),
     ] = OutputFormat.table,
     store: StoreOpt = StoreChoice.local,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds a local query may run before it is stopped.", min=0.1)
+    ] = 60.0,
     region: o.Region = None,
     profile: o.Profile = None,
     stack_name: o.StackName = "Dendro",
@@ -60,12 +64,13 @@ def query(
       dendro query "SELECT count(*) FROM nginx_access" \\
           --store iceberg --region eu-west-1
     """
-    from dendro.local_pipeline.query import QueryError, query_store
+    from dendro.local_pipeline.query import DEFAULT_LIMITS, QueryError, query_store
     from dendro.local_pipeline.store import StoreError, default_db_path
 
     try:
         if store is StoreChoice.local:
-            result = query_store((db or default_db_path()).expanduser(), sql)
+            limits = replace(DEFAULT_LIMITS, timeout=timeout)
+            result = query_store((db or default_db_path()).expanduser(), sql, limits)
         else:
             backend = open_cloud_backend(store, region, profile, stack_name)
             result = backend.query(sql, CLOUD_MAX_ROWS)
@@ -77,6 +82,8 @@ def query(
         _print_csv(result)
     else:
         _print_table(result, output)
+    if result.note:
+        typer.echo(f"Note: {result.note}", err=True)
 
 
 def _print_json(result: QueryResult) -> None:

@@ -12,16 +12,17 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from dendro.dashboard import examples, overview, panels, queries, timerange
 from dendro.dashboard.backends import Backend, QueryError
-from dendro.dashboard.export import FORMATS, ExportFormatError, render
+from dendro.dashboard.export import FORMATS, ExportFormatError, check_format
+from dendro.dashboard.export import stream as stream_export
 from dendro.dashboard.security import COOKIE, cookie_header, same_secret
-from dendro.local_pipeline.query import json_default
+from dendro.local_pipeline.query import FetchedRows, Limits, json_default
 
-UI_MAX_ROWS = 10_000  # rows the Query page shows; the export takes up to EXPORT_MAX_ROWS
-EXPORT_MAX_ROWS = 1_000_000
+UI_MAX_ROWS = 10_000  # rows the Query page shows (and at most 32 MB of them); the export takes more:
+EXPORT_LIMITS = Limits(timeout=300.0, max_rows=1_000_000, max_bytes=1024 * 1024 * 1024)
 FILTER_LOOKBACK = 86400  # hosts and services offered in the filters: those seen in the last day
 
 
@@ -266,6 +267,7 @@ async def api_query(request: Request) -> Response:
             "columns": result.columns,
             "rows": result.rows,
             "truncated": result.truncated,
+            "note": result.note,
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
         }
     )
@@ -275,21 +277,20 @@ async def api_export(request: Request) -> Response:
     from starlette.concurrency import run_in_threadpool
 
     kind = request.query_params.get("format", "csv")
+    backend = _backend(request)
     try:
-        if kind not in FORMATS:
-            raise ExportFormatError(f"export format {kind!r} is not one of: {', '.join(FORMATS)}")
+        check_format(kind)
         sql = await _sql_from(request)
-        result = await run_in_threadpool(_backend(request).query, sql, EXPORT_MAX_ROWS)
-        body = await run_in_threadpool(render, result, kind)
+        opener = getattr(backend, "stream", None)  # the local store streams; the cloud stores cannot
+        if opener is not None:
+            result = await run_in_threadpool(opener, sql, EXPORT_LIMITS)
+        else:
+            result = FetchedRows(await run_in_threadpool(backend.query, sql, EXPORT_LIMITS.max_rows))
     except (QueryError, ExportFormatError) as error:
         return _error(str(error))
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    headers = {
-        "Content-Disposition": f'attachment; filename="dendro-{stamp}.{kind}"',
-        "X-Dendro-Rows": str(len(result.rows)),
-        "X-Dendro-Truncated": "true" if result.truncated else "false",
-    }
-    return Response(body, media_type=FORMATS[kind], headers=headers)
+    headers = {"Content-Disposition": f'attachment; filename="dendro-{stamp}.{kind}"'}
+    return StreamingResponse(stream_export(result, kind), media_type=FORMATS[kind], headers=headers)
 
 
 def healthz(request: Request) -> Response:

@@ -49,7 +49,14 @@ from dendro.http_guard import (
 )
 from dendro.ingest_lambda.decode import DecodeError, PayloadTooLargeError, decompress
 from dendro.ingest_lambda.route import Router
-from dendro.local_pipeline.query import QueryError, Runtime, run_query, runtime_path, write_runtime
+from dendro.local_pipeline.query import (
+    Limits,
+    QueryError,
+    Runtime,
+    run_query,
+    runtime_path,
+    write_runtime,
+)
 from dendro.local_pipeline.store import Store, Write
 from dendro.local_pipeline.writer import QueueFullError, Writer, WriterClosedError
 
@@ -60,7 +67,10 @@ DEFAULT_PORT = 8686
 MAX_BODY_BYTES = 32 * 1024 * 1024
 # Batches decoded and waiting for their commit; in memory they weigh three to four times this.
 MAX_PENDING_BYTES = 64 * 1024 * 1024
-QUERY_MAX_ROWS = 100_000
+# /query: each query within these limits; a few at once, each on its own cursor, so a runaway query
+# holds one slot for at most its timeout and never blocks `SELECT 1` behind it.
+QUERY_LIMITS = Limits(timeout=30.0, max_rows=100_000, max_bytes=64 * 1024 * 1024)
+QUERY_SLOTS = 4
 
 
 __all__ = ["Collector", "CollectorConfig", "InsecureBindError", "check_bind", "is_loopback"]
@@ -78,6 +88,7 @@ class CollectorConfig:
     # A handler gives up waiting for its commit after this long and answers 503; the sender retries,
     # and if the commit did land, the batch id makes the retry a no-op.
     commit_timeout: float = 60.0
+    query_limits: Limits = QUERY_LIMITS  # per /query request
 
 
 def check_bind(host: str, token: str | None, read_token: str | None = None) -> None:
@@ -110,9 +121,10 @@ class Collector:
         self.router = Router(self.store.sources)
         self.writer = Writer(self.store, config.max_pending_bytes).start()
         # Queries get a connection of their own, made here because a DuckDB connection is not safe to
-        # share with the writer thread; one query at a time runs on it.
+        # share with the writer thread; each query runs on a cursor of it, made under the lock.
         self._query_con = self.store.con.cursor()
         self._query_lock = threading.Lock()
+        self._query_slots = threading.BoundedSemaphore(QUERY_SLOTS)
         self._state = threading.Condition()
         self._in_flight = 0
         self._closing = False
@@ -206,11 +218,20 @@ class Collector:
         return 200, counts
 
     def query(self, sql: str) -> tuple[int, bytes]:
-        with self._query_lock:
+        limits = self.config.query_limits
+        if not self._query_slots.acquire(timeout=limits.timeout):
+            return 503, orjson.dumps({"error": f"{QUERY_SLOTS} queries are running; retry shortly"})
+        try:
+            with self._query_lock:
+                cursor = self._query_con.cursor()
             try:
-                result = run_query(self._query_con, sql, max_rows=QUERY_MAX_ROWS)
-            except QueryError as error:
-                return 400, orjson.dumps({"error": str(error)})
+                result = run_query(cursor, sql, limits)
+            finally:
+                cursor.close()
+        except QueryError as error:
+            return 400, orjson.dumps({"error": str(error)})
+        finally:
+            self._query_slots.release()
         return 200, result.to_json()
 
     def authorize(self, path: str, header: str | None, client: str) -> tuple[int, str] | None:

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 
+from dendro.dashboard import routes
+from dendro.dashboard.backends.local import LocalBackend, StoreFile
+from dendro.local_pipeline.query import Limits
 from tests.dashboard.conftest import Client, ServeFn
 
 TOKEN = "dashboard-token-0123456789"
@@ -96,3 +103,54 @@ def test_wrong_logins_back_off(serve: ServeFn, demo_db: Path) -> None:
     assert statuses == [401] * 6 + [429]
     assert client.post_form("/login", {"token": TOKEN, "next": "/"}).status == 429  # not even checked
     assert client.get("/api/overview", {"Authorization": f"Bearer {TOKEN}"}).status == 429
+
+
+# --- items 8-9: every query has a timeout and a result cap; exports stream ---
+
+
+def test_a_runaway_query_page_query_is_stopped_while_select_1_answers(serve: ServeFn, demo_db: Path) -> None:
+    client = Client(serve(LocalBackend(StoreFile(demo_db, timeout=2.0), "demo")).url)
+    outcome: dict[str, Any] = {}
+
+    def runaway() -> None:
+        started = time.monotonic()
+        outcome["answer"] = client.post_json(
+            "/api/query", {"sql": "SELECT count(*) FROM range(1000000000000)"}
+        )
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.3)
+    assert client.post_json("/api/query", {"sql": "SELECT 1 AS one"}).json()["rows"] == [[1]]
+    assert thread.is_alive()
+    thread.join(timeout=30)
+    assert outcome["answer"].status == 400 and "ran longer than 2 s" in outcome["answer"].json()["error"]
+    assert outcome["seconds"] < 10
+
+
+def test_the_query_api_caps_a_huge_result_in_bytes(board: Client) -> None:
+    """`SELECT repeat('x',100000) FROM range(20000)` answered 1 GB (RSS 3.9 GB) before."""
+    answer = board.post_json("/api/query", {"sql": "SELECT repeat('x', 100000) AS s FROM range(20000)"})
+    assert answer.status == 200
+    data = answer.json()
+    assert data["truncated"] is True and "cut at 32 MB" in data["note"]
+    assert len(answer.body) <= 33 * 1024 * 1024
+
+
+def test_exports_stream_and_end_with_the_reason_they_stopped(
+    board: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    complete = board.post_form("/api/export?format=csv", {"sql": "SELECT range AS n FROM range(50000)"})
+    assert complete.status == 200 and "content-length" not in complete.headers  # streamed, chunked
+    assert complete.headers["transfer-encoding"] == "chunked"
+    assert complete.text.splitlines()[-1] == "49999"
+
+    monkeypatch.setattr(routes, "EXPORT_LIMITS", Limits(timeout=30.0, max_rows=1000, max_bytes=1 << 30))
+    cut = board.post_form("/api/export?format=csv", {"sql": "SELECT range AS n FROM range(5000)"})
+    lines = cut.text.splitlines()
+    assert len(lines) == 1 + 1000 + 1 and lines[-1].startswith("# dendro: only the first 1,000 rows")
+    as_json = orjson.loads(
+        board.post_form("/api/export?format=json", {"sql": "SELECT 1 AS n FROM range(5000)"}).body
+    )
+    assert len(as_json) == 1001 and "only the first 1,000 rows" in as_json[-1]["dendro_note"]

@@ -9,14 +9,15 @@ DuckDB lets one process write a file, or several read it, never both (local_pipe
   the runtime file it leaves beside the database), as `dendro query` does.
 
 Every query goes through local_pipeline.query's read-only machinery: the statement check
-(`check_read_only`), a READ ONLY transaction, and a connection opened with SAFE_CONFIG (no outside
-files, extensions or settings). The execution is local_pipeline.query.run_query's, with one addition:
-a timer that interrupts a runaway query, which needs the very cursor it runs on.
+(`check_read_only`), a READ ONLY transaction, a connection opened with SAFE_CONFIG (no outside files,
+extensions or settings), and limits: a timeout that interrupts a runaway query, and a result cap in
+rows and bytes. `stream()` gives an export its rows a chunk at a time instead of all at once.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -24,8 +25,12 @@ import duckdb
 from dendro.dashboard.backends import Health, RejectCount
 from dendro.dashboard.dialect import DuckDb
 from dendro.local_pipeline.query import (
+    FetchedRows,
+    Limits,
     QueryError,
     QueryResult,
+    ReadOnlyQuery,
+    ResultRows,
     query_collector,
     read_runtime,
     run_query,
@@ -34,14 +39,36 @@ from dendro.local_pipeline.schema import REJECTS
 from dendro.local_pipeline.store import StoreError, StoreLockedError, connect
 
 QUERY_TIMEOUT = 30.0  # seconds; a dashboard query that takes longer is interrupted
+MAX_RESULT_BYTES = 32 * 1024 * 1024  # of JSON, per query the pages run
 REJECTS_HOURS = 24
 
 
 def execute_read_only(
     con: duckdb.DuckDBPyConnection, sql: str, max_rows: int | None = None, timeout: float = QUERY_TIMEOUT
 ) -> QueryResult:
-    """local_pipeline.query.run_query, interrupted after `timeout` seconds."""
-    return run_query(con, sql, max_rows, timeout)
+    """local_pipeline.query.run_query, interrupted after `timeout` seconds, capped at `max_rows` rows
+    and MAX_RESULT_BYTES."""
+    return run_query(con, sql, Limits(timeout, max_rows, MAX_RESULT_BYTES))
+
+
+class _CursorQuery(ReadOnlyQuery):
+    """A ReadOnlyQuery that also gives back the cursor it was opened on when it closes."""
+
+    def __init__(
+        self, cursor: duckdb.DuckDBPyConnection, sql: str, limits: Limits, done: Callable[[], None]
+    ) -> None:
+        self._done = done
+        try:
+            super().__init__(cursor, sql, limits)
+        except BaseException:
+            done()
+            raise
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._done()
 
 
 class SharedConnection:
@@ -61,6 +88,11 @@ class SharedConnection:
             return execute_read_only(cursor, sql, max_rows, self.timeout)
         finally:
             cursor.close()
+
+    def stream(self, sql: str, limits: Limits) -> ResultRows:
+        with self._lock:
+            cursor = self._con.cursor()
+        return _CursorQuery(cursor, sql, limits, cursor.close).__enter__()
 
     def close(self) -> None:
         self._con.close()
@@ -108,6 +140,23 @@ class StoreFile:
             if self._users == 0 and self._con is not None:
                 self._con.close()
                 self._con = None
+
+    def stream(self, sql: str, limits: Limits) -> ResultRows:
+        self._check_exists()
+        try:
+            cursor = self._lease()
+        except StoreLockedError:
+            runtime = read_runtime(self.path)
+            return FetchedRows(query_collector(runtime, sql, timeout=limits.timeout + 5))
+        except StoreError as error:
+            raise QueryError(str(error)) from None
+        return _CursorQuery(cursor, sql, limits, lambda: self._release(cursor)).__enter__()
+
+    def _check_exists(self) -> None:
+        if not self.path.exists():
+            raise QueryError(
+                f"no store at {self.path} yet; start one with `dendro local up --demo`, or pass --db PATH"
+            )
 
     def run(self, sql: str, max_rows: int | None) -> QueryResult:
         if not self.path.exists():
@@ -157,6 +206,10 @@ class LocalBackend:
 
     def query(self, sql: str, max_rows: int | None = None) -> QueryResult:
         return self.runner.run(sql, max_rows)
+
+    def stream(self, sql: str, limits: Limits) -> ResultRows:
+        """The query running, its rows to fetch chunk by chunk; close it when done."""
+        return self.runner.stream(sql, limits)
 
     def tables(self) -> list[str]:
         try:

@@ -51,7 +51,7 @@
       result = data; page = 0;
       const n = data.rows.length;
       summary.textContent = `${n.toLocaleString()} row${n === 1 ? "" : "s"} in ${data.elapsed_ms} ms` +
-        (data.truncated ? " (first rows only: export for all of them)" : "");
+        (data.truncated ? ` (${data.note || "first rows only"}; export for more)` : "");
       results.hidden = false;
       render();
       history.replaceState(null, "", "/query?sql=" + encodeURIComponent(sql));
