@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -31,8 +32,12 @@ from dendro.local_pipeline.vrl import Program, VrlRuntimeError, compile_program
 from dendro.vector_configs.programs import parse_program
 
 CHUNK_EVENTS = 5_000
-# Like Vector's `checksum` fingerprint: a file is known by its first line, so a log that grew since
-# its last import is recognised, and only its new lines are imported.
+# Like Vector's `checksum` fingerprint, a file is looked up by its first line, so that a log that grew
+# since its last import is found, and only its new lines are imported. The first line alone is not
+# proof: another file may start with the same line (a header, a rotated copy that diverged). So a
+# checkpoint also holds the hash of the content it covers, and an import resumes at a checkpoint only
+# when this file's bytes up to that offset hash the same: otherwise it is a different file, imported
+# from its start.
 FINGERPRINT_BYTES = 4096
 
 
@@ -79,6 +84,21 @@ def fingerprint(data: bytes) -> str:
     return hashlib.blake2b(first if newline < 0 else first[: newline + 1], digest_size=16).hexdigest()
 
 
+def _content_hasher(data: bytes, end: int) -> Any:
+    hasher = hashlib.blake2b(digest_size=16)
+    hasher.update(memoryview(data)[:end])
+    return hasher
+
+
+def resume_point(store: Store, data: bytes, mark: str, type_id: str) -> tuple[int, str | None]:
+    """Where to resume importing `data`: the furthest checkpoint whose content hash matches this
+    file's bytes up to its offset, with that hash; (0, None) for a file not imported before."""
+    for offset, content_hash in store.checkpoints(mark, type_id):
+        if offset <= len(data) and _content_hasher(data, offset).hexdigest() == content_hash:
+            return offset, content_hash
+    return 0, None
+
+
 def import_files(
     store: Store,
     paths: Sequence[Path],
@@ -99,9 +119,8 @@ def import_files(
     for path in paths:
         data = read_log(path)
         mark = fingerprint(data)
-        offset = store.checkpoint(mark, source.type)
-        if offset > len(data):
-            offset = 0  # same first line but a shorter file: a new file, not the one imported
+        offset, previous = resume_point(store, data, mark, source.type)
+        hasher = _content_hasher(data, offset)
         result = FileSummary(path, skipped_bytes=offset)
         summary.files.append(result)
         progress = offset
@@ -110,7 +129,11 @@ def import_files(
         for chunk in _chunks(read_events(data, collector.multiline, offset), chunk_events):
             batch = _parse(chunk, program, router, host, str(path))
             end = chunk[-1].end
-            store.write([Write(batch, checkpoint=Checkpoint(mark, source.type, str(path.resolve()), end))])
+            hasher.update(memoryview(data)[progress:end])
+            content = hasher.hexdigest()  # hashlib's digest does not end the hashing: it goes on
+            checkpoint = Checkpoint(mark, source.type, str(path.resolve()), end, content, previous)
+            store.write([Write(batch, checkpoint=checkpoint)])
+            previous = content
             result.events += len(chunk)
             result.stored += batch.stored
             result.rejected += batch.rejected

@@ -33,7 +33,7 @@ SYSTEM_TABLES: Mapping[str, str] = {
     BATCHES: "id VARCHAR PRIMARY KEY, received TIMESTAMP WITH TIME ZONE, records BIGINT, stored BIGINT, "
     "rejected BIGINT",
     IMPORTS: 'fingerprint VARCHAR, type VARCHAR, path VARCHAR, "offset" BIGINT, '
-    "updated TIMESTAMP WITH TIME ZONE, PRIMARY KEY (fingerprint, type)",
+    "updated TIMESTAMP WITH TIME ZONE, content_hash VARCHAR, PRIMARY KEY (fingerprint, type, content_hash)",
 }
 REJECT_COLUMNS = ("time", "type", "reason", "detail", "raw")
 
@@ -69,6 +69,8 @@ def plan_migration(existing: Mapping[str, Mapping[str, str]], sources: Mapping[s
     for table, columns in SYSTEM_TABLES.items():
         if table not in existing:
             statements.append(f"CREATE TABLE {quote(table)} ({columns})")
+    if existing.get(IMPORTS) and "content_hash" not in existing[IMPORTS]:
+        statements += _imports_with_content_hash()
     for source in sources.values():
         table = source.type
         have = existing.get(table)
@@ -92,6 +94,19 @@ def plan_migration(existing: Mapping[str, Mapping[str, str]], sources: Mapping[s
                     f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(field.name)} TYPE {wanted}"
                 )
     return statements
+
+
+def _imports_with_content_hash() -> list[str]:
+    """`_imports` before checkpoints carried the hash of what they cover: rebuilt with the new key.
+    Its rows are kept (marked 'unverified') but never resumed from, since nothing proves that a file
+    with the same first line is the file they describe: such a file is imported again from its start."""
+    return [
+        f"ALTER TABLE {IMPORTS} RENAME TO {IMPORTS}_v1",
+        f"CREATE TABLE {IMPORTS} ({SYSTEM_TABLES[IMPORTS]})",
+        f"INSERT INTO {IMPORTS} SELECT fingerprint, type, path, \"offset\", updated, 'unverified' "
+        f"FROM {IMPORTS}_v1",
+        f"DROP TABLE {IMPORTS}_v1",
+    ]
 
 
 def existing_columns(con: Any) -> dict[str, dict[str, str]]:

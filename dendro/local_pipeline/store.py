@@ -6,8 +6,9 @@ real requests, so a row's content cannot identify it. An HTTP batch is identifie
 body, since Vector retries a batch by sending the same request again; the id is stored in `_batches`
 in the same transaction as the batch's rows, so a batch whose 200 was lost (crash after commit) is
 acknowledged again without being stored twice. An import is identified by where it stands in the
-file, as Vector's own checkpoints are: `_imports` holds the offset reached per file fingerprint, in
-the same transaction as the rows, so importing a file again (or after a crash) resumes there.
+file: `_imports` holds the offset reached, and the hash of the file's content up to it, in the same
+transaction as the rows, so importing the same file again (or after a crash) resumes there, and a
+different file is never mistaken for it (importer.py).
 """
 
 from __future__ import annotations
@@ -79,13 +80,16 @@ def _open_error(path: Path, error: duckdb.Error) -> StoreError:
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """How far a file's import has come: `offset` bytes, for the file whose content starts with the
-    bytes hashed into `fingerprint`."""
+    """How far a file's import has come: `offset` bytes, of the file whose first line hashes to
+    `fingerprint` and whose first `offset` bytes hash to `content_hash`. It takes the place of the
+    checkpoint of the same file it continues (`replaces`: that one's content hash)."""
 
     fingerprint: str
     type: str
     path: str
     offset: int
+    content_hash: str
+    replaces: str | None = None
 
 
 @dataclass
@@ -198,17 +202,24 @@ class Store:
             )
         if write.checkpoint is not None:
             c = write.checkpoint
+            if c.replaces is not None and c.replaces != c.content_hash:
+                con.execute(
+                    f"DELETE FROM {IMPORTS} WHERE fingerprint = $1 AND type = $2 AND content_hash = $3",
+                    [c.fingerprint, c.type, c.replaces],
+                )
             con.execute(
-                f"INSERT OR REPLACE INTO {IMPORTS} VALUES ($1, $2, $3, $4, $5)",
-                [c.fingerprint, c.type, c.path, c.offset, write.received],
+                f"INSERT OR REPLACE INTO {IMPORTS} VALUES ($1, $2, $3, $4, $5, $6)",
+                [c.fingerprint, c.type, c.path, c.offset, write.received, c.content_hash],
             )
 
-    def checkpoint(self, fingerprint: str, type_id: str) -> int:
-        """The offset an import of this file reached (0 if never imported)."""
-        row = self.con.execute(
-            f'SELECT "offset" FROM {IMPORTS} WHERE fingerprint = $1 AND type = $2', [fingerprint, type_id]
-        ).fetchone()
-        return int(row[0]) if row else 0
+    def checkpoints(self, fingerprint: str, type_id: str) -> list[tuple[int, str]]:
+        """(offset, content hash) of every import of a file with this first line, furthest first."""
+        rows = self.con.execute(
+            f'SELECT "offset", content_hash FROM {IMPORTS} WHERE fingerprint = $1 AND type = $2 '
+            'ORDER BY "offset" DESC',
+            [fingerprint, type_id],
+        ).fetchall()
+        return [(int(offset), str(content)) for offset, content in rows]
 
     def count(self, table: str) -> int:
         row = self.con.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()

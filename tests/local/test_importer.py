@@ -53,6 +53,37 @@ def test_a_log_that_grew_imports_only_its_new_lines(db: Path, tmp_path: Path) ->
     assert stored(db) == first.stored + second.stored
 
 
+def test_a_file_with_the_same_first_line_is_not_taken_for_the_one_imported(db: Path, tmp_path: Path) -> None:
+    """Issue 10: fpB.log began with fpA.log's first line, so it was "imported before": 54 of its 1,000
+    lines were stored, from the middle of a line. Now its content is checked up to the checkpoint."""
+    lines = ACCESS_LOG.read_bytes().splitlines(keepends=True)
+    fp_a, fp_b = tmp_path / "fpA.log", tmp_path / "fpB.log"
+    fp_a.write_bytes(b"".join(lines[:900]))
+    fp_b.write_bytes(lines[0] + b"".join(reversed(lines[1:])))  # same first line, then other lines
+
+    first = import_one(db, fp_a)
+    second = import_one(db, fp_b)
+    again_a, again_b = import_one(db, fp_a), import_one(db, fp_b)
+
+    assert (first.events, second.events, second.skipped_bytes) == (900, 1000, 0)
+    assert stored(db) == first.stored + second.stored
+    assert (again_a.events, again_b.events) == (0, 0)  # each file keeps its own checkpoint
+    assert (again_a.skipped_bytes, again_b.skipped_bytes) == (fp_a.stat().st_size, fp_b.stat().st_size)
+
+
+def test_a_file_rewritten_in_place_is_imported_from_its_start(db: Path, tmp_path: Path) -> None:
+    """Same first line and longer than the checkpoint, but different bytes before it: never resumed."""
+    lines = ACCESS_LOG.read_bytes().splitlines(keepends=True)
+    log = tmp_path / "access.log"
+    log.write_bytes(b"".join(lines[:500]))
+    import_one(db, log)
+    log.write_bytes(lines[0] + b"".join(lines[600:]) + b"".join(lines[1:500]))
+
+    second = import_one(db, log)
+
+    assert (second.events, second.skipped_bytes) == (900, 0)
+
+
 def test_a_rotated_gzip_file(db: Path, tmp_path: Path) -> None:
     rotated = tmp_path / "access.log.2.gz"
     rotated.write_bytes(gzip.compress(ACCESS_LOG.read_bytes()))

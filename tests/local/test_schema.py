@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
+import duckdb
 import pytest
 
 from dendro.catalog import SOURCES
@@ -14,6 +16,7 @@ from dendro.local_pipeline.schema import (
     SchemaConflictError,
     plan_migration,
 )
+from dendro.local_pipeline.store import Store
 
 NGINX = SOURCES["nginx_access"]
 
@@ -65,3 +68,17 @@ def test_a_narrowed_field_is_refused_with_what_to_do() -> None:
 
     with pytest.raises(SchemaConflictError, match=r"nginx_access\.path holds VARCHAR .* RENAME COLUMN"):
         plan_migration(existing(NGINX), {NGINX.type: dataclasses.replace(NGINX, fields=fields)})
+
+
+def test_old_import_checkpoints_are_kept_but_never_resumed_from(tmp_path: Path) -> None:
+    """Checkpoints from before content hashes: their rows stay, marked unverified, under the new key."""
+    db = tmp_path / "old.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            'CREATE TABLE _imports (fingerprint VARCHAR, type VARCHAR, path VARCHAR, "offset" BIGINT, '
+            "updated TIMESTAMP WITH TIME ZONE, PRIMARY KEY (fingerprint, type))"
+        )
+        con.execute("INSERT INTO _imports VALUES ('abc', 'nginx_access', '/f', 100, now())")
+
+    with Store.open(db) as store:
+        assert store.checkpoints("abc", "nginx_access") == [(100, "unverified")]  # no hash matches it

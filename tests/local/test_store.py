@@ -102,13 +102,17 @@ def test_rows_of_the_wrong_width_are_refused(db: Path) -> None:
 
 def test_checkpoints(db: Path) -> None:
     with Store.open(db) as store:
-        assert store.checkpoint("abc", "nginx_access") == 0
-        for offset in (100, 250):
-            store.write(
-                [Write(Router().ingest(b""), checkpoint=Checkpoint("abc", "nginx_access", "/f", offset))]
-            )
-        assert store.checkpoint("abc", "nginx_access") == 250
-        assert store.checkpoint("abc", "syslog") == 0
+        assert store.checkpoints("abc", "nginx_access") == []
+        previous = None
+        for offset, content in ((100, "h100"), (250, "h250")):
+            checkpoint = Checkpoint("abc", "nginx_access", "/f", offset, content, previous)
+            store.write([Write(Router().ingest(b""), checkpoint=checkpoint)])
+            previous = content
+        assert store.checkpoints("abc", "nginx_access") == [(250, "h250")]  # each replaces the last
+        other = Checkpoint("abc", "nginx_access", "/g", 80, "other")  # same first line, another file
+        store.write([Write(Router().ingest(b""), checkpoint=other)])
+        assert store.checkpoints("abc", "nginx_access") == [(250, "h250"), (80, "other")]
+        assert store.checkpoints("abc", "syslog") == []
 
 
 def test_catalog_growth_keeps_stored_data(db: Path) -> None:
