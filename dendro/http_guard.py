@@ -22,6 +22,7 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
@@ -200,3 +201,22 @@ class FailedLogins:
 
     def message(self, wait: float) -> str:
         return f"too many wrong tokens from this address; wait {wait:.0f} s before trying again"
+
+
+def token_from_file(path: Path, what: str = "--token-file") -> str:
+    """A token kept in a file (mode 600, say), so that it appears neither in `ps` nor in the shell's
+    history: the file's first line, without its surrounding whitespace."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InsecureBindError(f"cannot read the token from {what} {path}: {error}") from None
+    token = text.strip().splitlines()[0].strip() if text.strip() else ""
+    if not token:
+        raise InsecureBindError(f"{what} {path} is empty; write the token on its first line")
+    return token
+
+
+FLAG_WARNING = (
+    "warning: a token given as {flag} on the command line is visible to every user of this machine "
+    "(ps, /proc); prefer {env} or {flag}-file"
+)

@@ -28,7 +28,7 @@ from dendro.alerts.rules import (
     SilentHostRule,
 )
 from dendro.alerts.state import AlertState, Observation, Transition, labels_of, load_state, save_state
-from dendro.local_pipeline.query import QueryError, QueryResult, run_query
+from dendro.local_pipeline.query import Limits, QueryError, QueryResult, run_query
 
 # An SQL rule that returns more rows than this is cut there: each row is an alert, and a thousand
 # alerts is already a query that needs a GROUP BY.
@@ -119,7 +119,8 @@ class Evaluator:
             for rule in self.rules:
                 spec = measure(rule, now, tables)
                 try:
-                    result = run_query(self.con, spec.sql, max_rows=MAX_INSTANCES, timeout=timeout)
+                    limits = Limits(timeout=timeout, max_rows=MAX_INSTANCES)
+                    result = run_query(self.con, spec.sql, limits)
                 except QueryError as error:
                     # The rule keeps its state: a slow or broken query neither fires nor resolves.
                     self.state.errors[rule.name] = str(error)

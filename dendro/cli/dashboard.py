@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from dendro.cli import options as o
+from dendro.cli import tokens
 from dendro.cli.console import fail
 from dendro.cli.local import Db
 from dendro.cli.stores import StoreChoice, StoreOpt, open_cloud_backend
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
 
 def dashboard(
+    ctx: typer.Context,
     host: Annotated[
         str, typer.Option(help="Address to listen on; anything but loopback requires --token.")
     ] = "127.0.0.1",
@@ -27,9 +29,14 @@ def dashboard(
         str | None,
         typer.Option(
             envvar="DENDRO_DASHBOARD_TOKEN",
-            help="Token every visitor must present (open /?token=... once, or send Authorization: Bearer).",
+            help="Token every visitor must present (open /?token=... once, or send Authorization: Bearer). "
+            "Prefer DENDRO_DASHBOARD_TOKEN or --token-file: a flag shows in `ps`.",
             show_default=False,
         ),
+    ] = None,
+    token_file: Annotated[
+        Path | None,
+        tokens.token_file_option("--token", "DENDRO_DASHBOARD_TOKEN", "the dashboard token"),
     ] = None,
     region: o.Region = None,
     profile: o.Profile = None,
@@ -46,6 +53,7 @@ def dashboard(
     from dendro.dashboard.security import InsecureBindError, check_bind
     from dendro.dashboard.server import DashboardServer
 
+    token = tokens.resolve(ctx, "token", token, token_file, "--token", "DENDRO_DASHBOARD_TOKEN")
     try:
         check_bind(host, token)
     except InsecureBindError as error:

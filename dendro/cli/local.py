@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from dendro.cli import tokens
 from dendro.cli.console import fail, warn
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ QUERY_EXAMPLES = (
 
 @app.command()
 def up(
+    ctx: typer.Context,
     host: Annotated[
         str, typer.Option(help="Address to listen on; anything but loopback requires --token.")
     ] = "127.0.0.1",
@@ -60,10 +62,14 @@ def up(
         str | None,
         typer.Option(
             envvar="DENDRO_TOKEN",
-            help="Bearer token senders must present (Vector's http sink reads it from DENDRO_TOKEN).",
+            help="Bearer token senders must present (Vector's http sink reads it from DENDRO_TOKEN); "
+            "it cannot read the store. Prefer DENDRO_TOKEN or --token-file: a flag shows in `ps`.",
             show_default=False,
         ),
     ] = None,
+    token_file: tokens.IngestTokenFile = None,
+    read_token: tokens.ReadToken = None,
+    read_token_file: tokens.ReadTokenFile = None,
     demo: Annotated[
         bool, typer.Option("--demo", help="Also generate realistic traffic from three demo web servers.")
     ] = False,
@@ -95,6 +101,8 @@ def up(
         Collector,
         CollectorConfig,
         InsecureBindError,
+        check_bind,
+        is_loopback,
         serve_until_signal,
         tune_gc,
     )
@@ -105,10 +113,25 @@ def up(
         alert_settings, alert_file = load_alert_settings(config)
     except AlertSettingsError as error:
         fail(str(error))
+    token = tokens.resolve(ctx, "token", token, token_file, "--token", "DENDRO_TOKEN")
+    read_token = tokens.resolve(
+        ctx, "read_token", read_token, read_token_file, "--read-token", "DENDRO_READ_TOKEN"
+    )
+    try:
+        check_bind(host, token, read_token)  # the agents' side first: is the ingest token enough?
+    except InsecureBindError as error:
+        fail(str(error))
+    if dashboard_port >= 0 and read_token is None and not is_loopback(host):
+        fail(
+            f"the dashboard on {host} needs a read token, distinct from the agents' --token: set "
+            "DENDRO_READ_TOKEN or --read-token-file (or --dashboard-port -1 for no dashboard)"
+        )
     path = (db or default_db_path()).expanduser()
     new_store = not path.exists()
     try:
-        collector = Collector(CollectorConfig(db=path, host=host, port=port, token=token))
+        collector = Collector(
+            CollectorConfig(db=path, host=host, port=port, token=token, read_token=read_token)
+        )
     except (InsecureBindError, StoreError, SchemaConflictError) as error:
         fail(str(error))
     except OSError as error:
@@ -118,7 +141,8 @@ def up(
         from dendro.dashboard.server import beside_collector
 
         try:
-            board = beside_collector(collector, host=host, port=dashboard_port, token=token)
+            # The dashboard reads the store: the read token opens it, never the agents' ingest token.
+            board = beside_collector(collector, host=host, port=dashboard_port, token=read_token)
         except OSError as error:
             collector.close()
             fail(f"cannot serve the dashboard on port {dashboard_port} ({error}); use --dashboard-port")
