@@ -25,7 +25,7 @@ TOO_MANY_REJECTS = "too_many_rejects"
 @dataclass(frozen=True, slots=True)
 class Reject:
     """A record that cannot be stored. `reason` is a stable short code (invalid_json, oversize,
-    not_object, unknown_type, missing_field, bad_type, bad_timestamp, unparsed, and too_many_rejects
+    too_deep, not_object, unknown_type, missing_field, bad_type, bad_timestamp, unparsed, and too_many_rejects
     for the summary of those not kept); `raw` is the record exactly as it arrived, so it can be fixed
     and replayed."""
 

@@ -107,7 +107,11 @@ def _json_array(body: bytes) -> list[Decoded] | None:
         return None
     decoded: list[Decoded] = []
     for item in items:
-        raw = orjson.dumps(item)
+        try:
+            raw = orjson.dumps(item)
+        except orjson.JSONEncodeError:  # nested deeper than orjson writes (255 levels; it reads 1,024)
+            decoded.append((b"", Undecodable("too_deep", "the record nests more than 255 levels deep")))
+            continue
         decoded.append((raw, _oversize(raw) if len(raw) > MAX_RECORD_BYTES else item))
     return decoded
 

@@ -96,3 +96,50 @@ def test_a_router_over_a_subset_of_the_catalog_rejects_the_rest() -> None:
     batch = router.ingest(line(load_event("nginx_access_event")))
 
     assert [r.reason for r in batch.rejects] == ["unknown_type"]
+
+
+def hostile_records() -> list[tuple[bytes, str]]:
+    """Records that raised in the core before (OverflowError, RecursionError, ValueError, TypeError),
+    with the reason each must now be rejected with."""
+    good = load_event("nginx_access_event")
+
+    def status(text: bytes) -> bytes:
+        return line({**good, "status": 200}).replace(b'"status":200', b'"status":' + text)
+
+    deep = b"[" * 600 + b"]" * 600
+    return [
+        (deep, "too_deep|not_object"),  # nested deeper than orjson writes
+        (
+            line({**good, "host": None}).replace(b'"host":null', b'"host":' + b"[" * 900 + b"]" * 900),
+            "bad_type|too_deep",
+        ),
+        (line({**good, "timestamp": "0001-01-01T00:00:00+01:00"}), "bad_timestamp"),
+        (line({**good, "timestamp": "9999-12-31T23:59:59-01:00"}), "bad_timestamp"),
+        (line({**good, "timestamp": "0001-01-01T00:00:00Z"}), "bad_timestamp"),
+        (status(b"-9223372036854775809"), "bad_type"),
+        (status(b"18446744073709551616"), "bad_type"),
+        (status(b'"' + b"9" * 5000 + b'"'), "bad_type"),
+        (status(b'"+-5"'), "bad_type"),
+        (status('"\u00b2"'.encode()), "bad_type"),
+        (status(b"1e400"), "invalid_json"),
+    ]
+
+
+@pytest.mark.parametrize("shape", ["ndjson", "array", "gzip"])
+def test_the_core_never_raises_on_a_record(shape: str) -> None:
+    """Issue 10: one unrepresentable value raised and lost its whole batch; every such record is now
+    a reject with its reason beside the good ones, in every body shape."""
+    good = line(load_event("nginx_access_event"))
+    cases = hostile_records()
+    if shape == "array":  # a JSON array holds only JSON: the invalid one cannot be in it
+        cases = [(raw, reason) for raw, reason in cases if reason != "invalid_json"]
+        body = b"[" + b",".join([raw for raw, _ in cases] + [good]) + b"]"
+    else:
+        body = b"\n".join([raw for raw, _ in cases] + [good]) + b"\n"
+        body = gzip.compress(body) if shape == "gzip" else body
+
+    batch = Router().ingest(body)
+
+    assert batch.stored == 1 and batch.records == len(cases) + 1 == batch.stored + batch.rejected
+    for reject, (_, reason) in zip(batch.rejects, cases, strict=True):
+        assert reject.reason in reason.split("|"), (reject, reason)
