@@ -153,7 +153,7 @@ def test_integers_outside_int64_are_rejected_not_clamped(
 def test_a_crafted_invalid_line_is_answered_promptly(db: Path, start_collector: StartCollector) -> None:
     """A 280 KB line of `{"a":"}` took tens of minutes when its pieces were re-joined and re-parsed
     quadratically (the 28 KB one of the issue took 14-22 s); now it is linear (see
-    benchmarks/hostile_decode.py for the figures). The client gives up after 60 s."""
+    benchmarks/hostile_bodies.py for the figures). The client gives up after 60 s."""
     collector = start_collector()
     status, _, answer = send(collector, b'{"a":"}' * 40_000 + b"\n")
     assert status == 400 and answer["reasons"] == {"invalid_json": answer["rejected"]}
