@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dendro.ingest_lambda import constants as names
+from dendro.ingest_lambda.emf import RULES_ENV, MetricRule, parse_rules
 
 
 class EnvError(RuntimeError):
@@ -24,6 +25,8 @@ class IngestEnv:
     # writes of a staged object take about as long as mapping its rows (benchmarks/lambda_handler.py).
     write_concurrency: int = 32
     write_max_attempts: int = 6
+    # Alert rules counted per row into two metrics each (emf.py; set by the stack, optional).
+    metric_rules: tuple[MetricRule, ...] = ()
 
 
 def load_env(environ: Mapping[str, str]) -> IngestEnv:
@@ -35,6 +38,10 @@ def load_env(environ: Mapping[str, str]) -> IngestEnv:
         attempts = int(environ.get(names.WRITE_MAX_ATTEMPTS, str(IngestEnv.write_max_attempts)))
     except ValueError as exc:
         raise EnvError(f"ingest Lambda setting is not a number: {exc}") from None
+    try:
+        rules = parse_rules(environ.get(RULES_ENV))
+    except ValueError as exc:
+        raise EnvError(f"ingest Lambda setting {RULES_ENV} is malformed: {exc}; redeploy the stack") from None
     return IngestEnv(
         store=environ[names.STORE],
         database=environ[names.DATABASE],
@@ -44,4 +51,5 @@ def load_env(environ: Mapping[str, str]) -> IngestEnv:
         metrics_namespace=environ[names.METRICS_NAMESPACE],
         write_concurrency=max(1, concurrency),
         write_max_attempts=max(1, attempts),
+        metric_rules=rules,
     )

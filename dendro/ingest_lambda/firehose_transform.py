@@ -231,15 +231,15 @@ def transform_event(
         outputs.append(output)
     demoted = fit(outputs, budget)
 
-    counts = PipelineCounts()
+    counts = PipelineCounts(rules=rt.env.metric_rules)
     reasons: dict[str, int] = {}
     logged: list[dict[str, Any]] = []
     for i, output in enumerate(outputs):
         type_id = output.type or UNKNOWN_TYPE
-        counts.records_in[type_id] += 1
         if output.reject is None:
             counts.written[type_id] += 1
-            _count_row(counts, rt.encoder(type_id), rows[i])
+            encoder = rt.encoder(type_id)
+            counts.count_rows(type_id, encoder.names, (rows[i],), red=encoder.red is not None)
             continue
         counts.rejected[type_id] += 1
         reasons[output.reject.reason] = reasons.get(output.reject.reason, 0) + 1
@@ -267,10 +267,3 @@ def transform_event(
     for line in metric_lines(counts, namespace=rt.env.metrics_namespace, timestamp_ms=timestamp):
         rt.emit(line)
     return {"records": [o.record for o in outputs]}
-
-
-def _count_row(counts: PipelineCounts, encoder: RowEncoder, row: Sequence[Any]) -> None:
-    counts.count_hosts([row], host=encoder.host)
-    if encoder.red is not None:
-        service, status_class = encoder.red
-        counts.count_requests([row], service=service, host=encoder.host, status_class=status_class)

@@ -147,21 +147,14 @@ def ingest_object(obj: StagedObject, rt: Runtime, counts: PipelineCounts) -> Obj
         rejects=rejects,
         source_uri=obj.uri,
     )
-    for type_id, rows in table_rows.items():
-        counts.records_in[type_id] += len(rows)
     counts.written.update(result.written)
     # Past the batch's cap, rejects are counted, not kept: the summary reject stands for `omitted`.
     omitted = batch.omitted if batch is not None else Counter[str]()
     for reject in rejects:
         if reject.reason == TOO_MANY_REJECTS:
             continue
-        type_id = reject.type or UNKNOWN_TYPE
-        counts.rejected[type_id] += 1
-        # A row Timestream refused was already counted in with its table.
-        if reject.reason != "timestream_rejected":
-            counts.records_in[type_id] += 1
+        counts.rejected[reject.type or UNKNOWN_TYPE] += 1
     counts.rejected[UNKNOWN_TYPE] += omitted.total()
-    counts.records_in[UNKNOWN_TYPE] += omitted.total()
     outcome.written = sum(result.written.values())
     outcome.rejected = sum(1 for r in rejects if r.reason != TOO_MANY_REJECTS) + omitted.total()
     outcome.records = outcome.written + outcome.rejected
@@ -171,30 +164,24 @@ def ingest_object(obj: StagedObject, rt: Runtime, counts: PipelineCounts) -> Obj
 
 
 def _count_rows(counts: PipelineCounts, mapper: RecordMapper, rows: list[Any]) -> None:
-    names = mapper.names
-    host = names.index("host")
-    counts.count_hosts(rows, host=host)
-    if "error_rate" in mapper.source.alerts and "service" in names and "status_class" in names:
-        counts.count_requests(
-            rows, service=names.index("service"), host=host, status_class=names.index("status_class")
-        )
+    counts.count_rows(mapper.source.type, mapper.names, rows, red="error_rate" in mapper.source.alerts)
 
 
 def ingest_event(
     event: Mapping[str, Any], rt: Runtime, *, now_ms: Callable[[], int] | None = None
 ) -> dict[str, Any]:
-    counts = PipelineCounts()
+    counts = PipelineCounts(rules=rt.env.metric_rules)
     outcomes, failures = [], []
     for obj in staged_objects(event):
         # Counted into a copy, merged only on success: a retried object must not be counted twice.
-        object_counts = PipelineCounts()
+        object_counts = PipelineCounts(rules=rt.env.metric_rules)
         try:
             outcome = ingest_object(obj, rt, object_counts)
         except Exception as error:  # noqa: BLE001 - any failure of one object must not stop the others
             failures.append({"object": obj.uri, "error": f"{type(error).__name__}: {error}"})
             rt.emit(orjson.dumps({"level": "ERROR", **failures[-1], "trace": traceback.format_exc(limit=5)}))
             continue
-        _merge(counts, object_counts)
+        counts.merge(object_counts)
         outcomes.append(outcome.summary())
         rt.emit(orjson.dumps({"level": "INFO", **outcomes[-1]}))
     timestamp = now_ms() if now_ms else int(time.time() * 1000)
@@ -203,8 +190,3 @@ def ingest_event(
     if failures:
         raise IngestRetryError(f"{len(failures)} object(s) will be retried: {failures}")
     return {"objects": outcomes}
-
-
-def _merge(total: PipelineCounts, part: PipelineCounts) -> None:
-    for name in ("records_in", "written", "rejected", "requests", "errors_5xx", "heartbeat"):
-        getattr(total, name).update(getattr(part, name))

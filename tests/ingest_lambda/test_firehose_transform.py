@@ -23,7 +23,7 @@ import pytest
 from dendro.catalog import SOURCES
 from dendro.catalog.model import FieldType
 from dendro.ingest_lambda import constants, handler
-from dendro.ingest_lambda.emf import RECORDS_IN, RECORDS_REJECTED, RECORDS_WRITTEN
+from dendro.ingest_lambda.emf import RECORDS_REJECTED, RECORDS_WRITTEN
 from dendro.ingest_lambda.env import IngestEnv
 from dendro.ingest_lambda.firehose_transform import (
     FAILED,
@@ -246,9 +246,10 @@ def test_the_metrics_are_the_timestream_paths_emf_lines() -> None:
     summary, *metrics = (orjson.loads(line) for line in emitted)
     assert (summary["records"], summary["ok"], summary["failed"]) == (6, 5, 1)
     assert summary["reasons"] == {"bad_type": 1}
-    [per_type] = [m for m in metrics if m.get("type") == "nginx_access"]
-    assert (per_type[RECORDS_IN], per_type[RECORDS_WRITTEN], per_type[RECORDS_REJECTED]) == (6, 5, 1)
-    assert per_type["_aws"]["Timestamp"] == 1795744807000
+    [records] = [m for m in metrics if RECORDS_WRITTEN in m]
+    assert (records[RECORDS_WRITTEN], records[RECORDS_REJECTED]) == (5, 1)
+    assert records["written"] == {"nginx_access": 5} and records["rejected"] == {"nginx_access": 1}
+    assert records["_aws"]["Timestamp"] == 1795744807000
     assert any("Requests" in m for m in metrics) and any("Heartbeat" in m for m in metrics)
 
 

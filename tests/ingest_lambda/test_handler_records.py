@@ -136,9 +136,13 @@ def test_emf_lines_count_records_red_and_heartbeat() -> None:
         assert all(m["Name"] in line for m in directive["Metrics"])
     by_key = {tuple(sorted(k for k in line if k != "_aws" and not k[0].isupper())): line for line in metrics}
     red = [line for line in metrics if "Requests" in line]
-    assert {(r["host"], r["Requests"], r["Http5xx"]) for r in red} == {("web-1", 10, 3), ("web-2", 1, 0)}
+    # One line per service, not per host: hosts would multiply the metrics CloudWatch bills.
+    assert [(r["service"], r["Requests"], r["Http5xx"]) for r in red] == [("nginx", 11, 3)]
+    assert red[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
     beats = {line["host"]: line["Heartbeat"] for line in metrics if "Heartbeat" in line}
     assert beats == {"web-1": 10, "web-2": 1}
-    types = {line["type"]: (line["RecordsIn"], line["RecordsRejected"]) for line in metrics if "type" in line}
-    assert types == {"nginx_access": (11, 0), "unknown": (1, 1)}
+    [records] = [line for line in metrics if "RecordsWritten" in line]
+    assert (records["RecordsWritten"], records["RecordsRejected"]) == (11, 1)
+    assert records["written"] == {"nginx_access": 11} and records["rejected"] == {"unknown": 1}
+    assert records["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [[]]
     assert by_key
