@@ -63,7 +63,8 @@ def examples(d: Dialect, present: Collection[str]) -> list[Example]:
             )
         )
     for type_id in panels.panel_tables("host", present):
-        latest = "arg_max(value, timestamp)" if d.name == "duckdb" else "max_by(value, time)"
+        # The dialect names its own time column: `timestamp` in DuckDB and Iceberg, `time` in Timestream.
+        latest = f"arg_max(value, {d.time})" if d.name == "duckdb" else f"max_by(value, {d.time})"
         found.append(
             Example(
                 f"Latest value of every {type_id} metric, per host",
@@ -94,7 +95,9 @@ def examples(d: Dialect, present: Collection[str]) -> list[Example]:
             )
         )
         found.append(Example("Tables of the store", "SHOW TABLES"))
+    elif d.name == "athena":
+        # Athena's documented form: SHOW TABLES [IN database_name], the name in backticks (Hive DDL).
+        found.append(Example("Tables of the database", f"SHOW TABLES IN `{d.database.replace('`', '')}`"))
     else:
-        database = getattr(d, "database", "")
-        found.append(Example("Tables of the database", f"SHOW TABLES FROM {identifier(database)}"))
+        found.append(Example("Tables of the database", f"SHOW TABLES FROM {identifier(d.database)}"))
     return found

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy, Size
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from dendro.stack.firehose_role import firehose_principal
 from dendro.stack.names import FIREHOSE_ERRORS_PREFIX, STAGING_PREFIX
 
 
@@ -26,6 +28,36 @@ class DeliveryStream(Construct):
         self.log_group = logs.LogGroup(
             self, "DeliveryLogs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
         )
+        # Our own role with the S3 destination's documented actions on the two prefixes Firehose writes.
+        # Handed to the L2 as immutable: its default grant (s3:Abort*, DeleteObject*, GetBucket*, List*
+        # on the whole bucket) is then not added.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=firehose_principal(self),
+            description="Lets the Dendro delivery stream write staged objects to the pipeline's bucket.",
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+                resources=[
+                    bucket.arn_for_objects(f"{STAGING_PREFIX}*"),
+                    bucket.arn_for_objects(f"{FIREHOSE_ERRORS_PREFIX}*"),
+                ],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+                resources=[bucket.bucket_arn],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
         destination = firehose.S3Bucket(
             bucket,
             data_output_prefix=f"{STAGING_PREFIX}!{{timestamp:yyyy/MM/dd/HH}}/",
@@ -38,6 +70,7 @@ class DeliveryStream(Construct):
             # staged objects NDJSON even when an agent sends one JSON object per record.
             processors=[firehose.AppendDelimiterToRecordProcessor()],
             logging_config=firehose.EnableLogging(self.log_group),
+            role=self.role.without_policy_updates(),
         )
         self.stream = firehose.DeliveryStream(
             self,
@@ -45,3 +78,5 @@ class DeliveryStream(Construct):
             destination=destination,
             encryption=firehose.StreamEncryption.aws_owned_key(),
         )
+        # Firehose checks its access when the stream is created: the policy must exist by then.
+        self.stream.node.add_dependency(self.role)

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 NAG = "AwsSolutions::AwsSolutions-"
 CFN = "CloudFormation-Validate::"
 BASIC_EXECUTION = "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-FIREHOSE_S3_ACTIONS = ("s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:Abort*")
 
 
 def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
@@ -100,19 +99,13 @@ def acknowledge_findings(stack: DendroStack) -> None:
 
 
 def _staged_delivery(stack: DendroStack, bucket_arn: str) -> None:
-    firehose_role = stack.delivery.stream.node.find_child("S3 Destination Role")
-    for action in FIREHOSE_S3_ACTIONS:
+    firehose_role = stack.delivery.role
+    for prefix in (STAGING_PREFIX, FIREHOSE_ERRORS_PREFIX):
         acknowledge(
             firehose_role,
-            f"{NAG}IAM5[Action::{action}]",
-            "The Firehose L2 grants the S3 actions its destination documents (multipart upload, "
-            "bucket location, listing) on this one bucket only.",
+            f"{NAG}IAM5[Resource::<{bucket_arn}.Arn>/{prefix}*]",
+            "Firehose writes objects under a time-based name it computes below this one prefix.",
         )
-    acknowledge(
-        firehose_role,
-        f"{NAG}IAM5[Resource::<{bucket_arn}.Arn>/*]",
-        "Firehose writes objects under a time-based prefix it computes, so it needs the bucket's objects.",
-    )
     function = stack.ingest.function
     acknowledge(
         function,

@@ -20,6 +20,7 @@ from dendro.stack.agent_access import AgentAccess
 from dendro.stack.alerts import Alerts, AlertThresholds
 from dendro.stack.bundling import ingest_code
 from dendro.stack.delivery_stream import DeliveryStream
+from dendro.stack.helper_logs import cap_helper_log_retention
 from dendro.stack.ingest_function import IngestFunction
 from dendro.stack.nag import acknowledge_findings
 from dendro.stack.names import ERRORS_PREFIX, STAGING_PREFIX, OutputKey, metrics_namespace
@@ -164,4 +165,5 @@ class DendroStack(Stack):
             )
         self.outputs = Outputs(self, "Outputs", values=values)
 
+        self.helper_log_groups = cap_helper_log_retention(self)
         acknowledge_findings(self)

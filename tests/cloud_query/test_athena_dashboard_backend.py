@@ -112,3 +112,17 @@ def test_a_query_runs_in_the_stacks_workgroup_and_database(backend: tuple[Athena
 
     assert (result.columns, result.rows, result.truncated) == (["n"], [[42]], False)
     assert athena.store == "iceberg" and re.match(r"^Athena dendro \(eu-west-1", athena.label)
+
+
+def test_athena_examples_name_iceberg_columns_and_athenas_show_tables_form() -> None:
+    """Issue 14 items 1 and 4: Iceberg tables have `timestamp`, never `time`; Athena's documented
+    listing is SHOW TABLES IN `db` (backticks), not SHOW TABLES FROM "db"."""
+    from dendro.dashboard.examples import examples
+
+    found = examples(ATHENA, list(SOURCES))
+    latest = next(e for e in found if e.title.startswith("Latest value of every host_metrics"))
+    assert 'max_by(value, "timestamp")' in latest.sql
+    for example in found:
+        assert not re.search(r"(?<![\w\"])time(?![\w\"])", example.sql), example.sql
+        check_read_only(example.sql)
+    assert found[-1].sql == "SHOW TABLES IN `dendro`"

@@ -13,6 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from dendro.stack.firehose_role import firehose_principal
 from dendro.stack.names import ERRORS_PREFIX, FIREHOSE_ERRORS_PREFIX, ICEBERG_PREFIX
 
 if TYPE_CHECKING:
@@ -50,9 +51,7 @@ class IcebergDeliveryStream(Construct):
         self.role = iam.Role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal(
-                "firehose.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
-            ),
+            assumed_by=firehose_principal(self),
             description="Lets the Dendro delivery stream call the ingest Lambda and write the Iceberg "
             "tables.",
         )
@@ -63,11 +62,18 @@ class IcebergDeliveryStream(Construct):
                 actions=["glue:GetTable", "glue:GetDatabase", "glue:UpdateTable"], resources=store.glue_arns()
             )
         )
+        # Delete only where Iceberg data lives (Firehose removes the files of a failed commit); the
+        # error prefixes are written, never deleted from.
         self.role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                resources=[bucket.arn_for_objects(f"{ICEBERG_PREFIX}*")],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
                 resources=[
-                    bucket.arn_for_objects(f"{ICEBERG_PREFIX}*"),
                     bucket.arn_for_objects(f"{ERRORS_PREFIX}*"),
                     bucket.arn_for_objects(f"{FIREHOSE_ERRORS_PREFIX}*"),
                 ],
