@@ -41,6 +41,14 @@ AlertEmails = Annotated[
 KeepData = Annotated[
     bool, typer.Option("--keep-data", help="Keep the bucket and the database (with their data) on teardown.")
 ]
+KeepDataOnDeploy = Annotated[
+    bool | None,
+    typer.Option(
+        "--keep-data/--no-keep-data",
+        help="Keep the bucket and the database (with their data) on teardown. A stack deployed with "
+        "--keep-data stays so until you deploy with --no-keep-data.",
+    ),
+]
 AgentRole = Annotated[
     bool, typer.Option("--agent-role", help="Also create an EC2 instance role for servers running the agent.")
 ]
@@ -119,6 +127,20 @@ def _target(profile: str | None, region: str | None, *, bootstrap: bool) -> tupl
     return target.account, target.region
 
 
+def _carried_over(
+    profile: str | None, region: str, stack_name: str, store: str, keep_data: bool | None
+) -> dict[str, str]:
+    """Settings the last deploy made that this one must keep, and resources kept by a deleted stack
+    of the same name to adopt (stack/redeploy.py); says what it carries over."""
+    from dendro.stack.preflight import session_factory
+    from dendro.stack.redeploy import carry_over
+
+    carried = carry_over(session_factory(profile, region), stack_name, store, keep_data)
+    for note in carried.notes:
+        warn(note)
+    return carried.context
+
+
 def _run_cdk(
     cli: CdkCli, verb: str, *args: str, context: dict[str, str], region: str | None, profile: str | None
 ) -> int:
@@ -169,7 +191,7 @@ def deploy(
     region: o.Region = None,
     profile: o.Profile = None,
     source: Sources = None,
-    keep_data: KeepData = False,
+    keep_data: KeepDataOnDeploy = None,
     agent_role: AgentRole = False,
     yes: ConfirmYes = False,
     stack_name: o.StackName = "Dendro",
@@ -182,7 +204,7 @@ def deploy(
         store=store,
         sources=source,
         alert_emails=alert_email,
-        keep_data=keep_data,
+        keep_data=bool(keep_data),
         agent_role=agent_role,
         stack_name=stack_name,
     )
@@ -193,6 +215,7 @@ def deploy(
         )
     cli = _check_tools()
     _, region = _target(profile, region, bootstrap=True)
+    context.update(_carried_over(profile, region, stack_name, context["dendro:store"], keep_data))
     outputs = OutputsFile.resolve()
     outputs.parent.mkdir(parents=True, exist_ok=True)
     args = [stack_name, "--outputs-file", str(outputs), "--progress", "events", *_assembly()]

@@ -23,16 +23,27 @@ def cost(
         typer.Option("--days-retained", help="Days of data kept (Iceberg files, or Timestream magnetic)."),
     ] = 30,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="Also print the monthly total at 1, 10 and 100 GB/day before and after the cost work of "
+            "issue 14 (wide metrics, 5-minute commits, table maintenance).",
+        ),
+    ] = False,
 ) -> None:
     """Estimate the monthly AWS bill of a pipeline from published prices (us-east-1).
 
-    Lines: Firehose, Lambda, S3, Timestream writes/storage/queries or Athena scans, CloudWatch.
+    Lines: Firehose, Lambda, S3, Timestream writes/storage/queries or Athena scans and Glue table
+    maintenance, CloudWatch.
 
     \b
       dendro cost --gb-per-day 10
       dendro cost --gb-per-day 10 --store timestream --days-retained 90
+      dendro cost --gb-per-day 1 --compare
     """
     from dendro.cost.estimate import ASSUMPTIONS, Usage, estimate, render, render_markdown
+    from dendro.cost.estimate import compare as before_after
 
     if not 0 < gb_per_day <= 100_000:
         fail(
@@ -43,5 +54,8 @@ def cost(
     result = estimate(gb_per_day, store.value, days_retained)
     typer.echo(render_markdown(result) if markdown else render(result))
     typer.echo("")
+    if compare:
+        typer.echo(before_after(store.value, days_retained=days_retained))
+        typer.echo("")
     usage = Usage()
     typer.echo(ASSUMPTIONS.format(**{name: getattr(usage, name) for name in usage.__dataclass_fields__}))

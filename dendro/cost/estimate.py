@@ -7,9 +7,10 @@ from it and from `Usage`, whose defaults say what they assume and why; change on
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dendro.cost import prices as p
+from dendro.ingest_lambda.emf import metric_count
 
 DAYS_PER_MONTH = 730 / 24  # AWS bills a month as 730 hours
 GB = 1e9
@@ -34,20 +35,31 @@ class Usage:
     staged_mb_per_s: float = 4.0
     transform_batch_mb: float = 0.5  # the stream's Lambda processor buffer (IcebergDeliveryStream)
     staged_object_mb: float = 1.0  # the timestream stream's S3 buffer (DeliveryStream), compressed
-    buffer_seconds: int = 60  # both streams flush at least once a minute
+    buffer_seconds: int = 60  # the Lambda runs at least once a minute (staging flush, processor buffer)
+    # The iceberg stream commits a file per table at most this often (IcebergDeliveryStream).
+    commit_seconds: int = 300
     memory_retention_hours: int = 24  # the timestream store's memory store (DendroProps)
     staging_days: int = 7  # staged objects expire after a week (DendroProps.staging_expiry_days)
     tables_with_data: int = 5  # sources actually sending (web server access + error, syslog, ...)
     hosts: int = 10
     services: int = 2  # services with RED metrics (nginx, apache)
     alarms: int = 8  # what either store's stack declares with two RED services
+    rules: int = 1  # alert rules counted by the Lambda (the default disk rule): two metrics each
+    # Few, wide EMF metrics (emf.metric_count); False: one per type, per service and host, per host.
+    wide_metrics: bool = True
+    # Glue's table optimizers on every iceberg table (IcebergMaintenance).
+    maintenance: bool = True
+    compaction_min_files: int = 250  # Glue compacts a table at this many small files (IcebergMaintenance)
+    compaction_gb_per_dpu_hour: float = 10.0  # compressed GB a DPU rewrites in an hour (assumed)
     # The dashboard: open a working day, refreshed every minute, 8 chart queries a refresh over the
     # default 1-hour window.
     dashboard_hours_per_day: float = 8.0
     refreshes_per_hour: int = 60
     queries_per_refresh: int = 8
+    # Over Athena the pages refresh no faster than a commit (dashboard/routes.min_refresh).
+    athena_refresh_seconds: int = 300
     # Athena reads a chart's few columns (~1/4 of the bytes) of about the last hour: the day partition,
-    # pruned further by Iceberg's per-file time statistics (Firehose writes a file a minute).
+    # pruned further by Iceberg's per-file time statistics (Firehose writes a file per commit).
     athena_column_share: float = 0.25
     athena_hours_scanned: float = 1.0
     # Timestream: a refresh's queries run together on the 4-TCU minimum, billed 30 s at least.
@@ -144,10 +156,12 @@ def estimate(
     )
 
     # S3 and the store itself.
-    flushes = 86400 / u.buffer_seconds * DAYS_PER_MONTH
     refreshes = u.dashboard_hours_per_day * u.refreshes_per_hour * DAYS_PER_MONTH
     queries = refreshes * u.queries_per_refresh
     if store == "iceberg":
+        flushes = 86400 / u.commit_seconds * DAYS_PER_MONTH
+        refreshes = u.dashboard_hours_per_day * 3600 / max(u.athena_refresh_seconds, 1) * DAYS_PER_MONTH
+        queries = refreshes * u.queries_per_refresh
         stored = compressed_gb_per_day * days_retained
         lines.append(
             Line(
@@ -161,7 +175,7 @@ def estimate(
         # metadata file. Athena writes a result file per query.
         puts = flushes * u.tables_with_data * 4 + queries * 2
         # A query reads the hour's files of each table it names, plus the table's metadata.
-        gets = queries * (u.athena_hours_scanned * 3600 / u.buffer_seconds + 5)
+        gets = queries * (u.athena_hours_scanned * 3600 / u.commit_seconds + 5)
         lines.append(Line("S3", "requests (writes, Athena reads)", _millions(puts + gets, "requests"),
                           puts * p.S3_PUT.usd + gets * p.S3_GET.usd))  # fmt: skip
         per_query_mb = max(
@@ -176,6 +190,8 @@ def estimate(
                 scanned_tb * p.ATHENA_TB_SCANNED.usd,
             )
         )
+        if u.maintenance:
+            lines.extend(_maintenance(u, flushes, compressed_gb_per_day))
     else:
         staged = compressed_gb_per_day * u.staging_days
         lines.append(
@@ -224,7 +240,10 @@ def estimate(
         Line("CloudWatch", "logs (ingest, 1 month kept)", _qty(logs_gb, "GB"),
              logs_gb * (p.CLOUDWATCH_LOGS_INGEST_GB.usd + p.CLOUDWATCH_LOGS_STORAGE_GB_MONTH.usd))
     )  # fmt: skip
-    metrics = 3 * u.tables_with_data + 2 * u.services * (1 + u.hosts) + u.hosts
+    if u.wide_metrics:
+        metrics = metric_count(services=u.services, hosts=u.hosts, rules=u.rules)
+    else:  # before issue 14: per type (3), per service and per service x host (2 each), per host
+        metrics = 3 * u.tables_with_data + 2 * u.services * (1 + u.hosts) + u.hosts
     lines.append(
         Line("CloudWatch", "EMF metrics", _qty(metrics, "metrics"), metrics * p.CLOUDWATCH_METRIC_MONTH.usd)
     )
@@ -233,6 +252,49 @@ def estimate(
              u.alarms * p.CLOUDWATCH_ALARM_MONTH.usd + p.KMS_KEY_MONTH.usd)
     )  # fmt: skip
     return Estimate(store, gb_per_day, days_retained, tuple(lines))
+
+
+def _maintenance(u: Usage, commits_per_month: float, compressed_gb_per_day: float) -> list[Line]:
+    """Glue's optimizers: compaction when a table holds `compaction_min_files` small files, plus the
+    rewrite itself; snapshot retention and orphan-file deletion once a day per table. Each run is
+    billed a minute at least."""
+    minute = 1 / 60
+    compactions = commits_per_month * u.tables_with_data / u.compaction_min_files
+    compaction_dpu = (
+        compactions * minute + compressed_gb_per_day * DAYS_PER_MONTH / u.compaction_gb_per_dpu_hour
+    )
+    cleanups = 2 * u.tables_with_data * DAYS_PER_MONTH
+    cleanup_dpu = cleanups * minute
+    price = p.GLUE_OPTIMIZER_DPU_HOUR.usd
+    return [
+        Line("Glue", "compaction", f"{compactions:,.0f} runs, {compaction_dpu:,.1f} DPU-h",
+             compaction_dpu * price),
+        Line("Glue", "snapshot expiry, orphan files", f"{cleanups:,.0f} runs, {cleanup_dpu:,.1f} DPU-h",
+             cleanup_dpu * price),
+    ]  # fmt: skip
+
+
+# What the estimate assumed before issue 14: a metric per type, per service x host and per host, a
+# commit a minute, a dashboard refreshing Athena every minute, and no table maintenance.
+BEFORE = Usage(commit_seconds=60, wide_metrics=False, maintenance=False, athena_refresh_seconds=60, rules=0)
+
+
+def compare(store: str = "iceberg", volumes: tuple[float, ...] = (1, 10, 100), days_retained: int = 30,
+            usage: Usage = Usage()) -> str:  # fmt: skip
+    """Before and after issue 14's cost work, at a few daily volumes, maintenance included."""
+    rows = [f"{store} store, {days_retained} days retained: USD/month before -> now", ""]
+    rows.append(f"{'GB/day':>8}  {'before':>10}  {'now':>10}  {'change':>8}")
+    for gb in volumes:
+        before = estimate(gb, store, days_retained, replace(BEFORE, **_shared(usage))).total
+        now = estimate(gb, store, days_retained, usage).total
+        rows.append(f"{gb:>8g}  {before:>10,.2f}  {now:>10,.2f}  {100 * (now - before) / before:>+7.0f}%")
+    return "\n".join(rows)
+
+
+def _shared(usage: Usage) -> dict[str, object]:
+    """The assumptions about the team (not the layout) carry over into BEFORE."""
+    layout = {"commit_seconds", "wide_metrics", "maintenance", "athena_refresh_seconds", "rules"}
+    return {k: getattr(usage, k) for k in usage.__dataclass_fields__ if k not in layout}
 
 
 def render(result: Estimate) -> str:

@@ -89,4 +89,12 @@ KMS_KEY_MONTH = Price(
     1.00, "customer-managed key-month (alert topic)", "https://aws.amazon.com/kms/pricing/", "unverified"
 )
 
+# AWS Glue Data Catalog table optimizers (compaction, snapshot retention, orphan-file deletion) bill
+# the DPU-hours their runs use; the run metrics report DpuHours (Glue API IcebergCompactionMetrics).
+# A 1-minute minimum per run is assumed here, as for Glue jobs.
+GLUE_OPTIMIZER_DPU_HOUR = Price(
+    0.44, "DPU-hour of a table optimizer run (1 minute minimum assumed)", "https://aws.amazon.com/glue/pricing/",
+    "unverified",
+)  # fmt: skip
+
 ALL: dict[str, Price] = {name: value for name, value in globals().items() if isinstance(value, Price)}

@@ -38,10 +38,37 @@ def _error(message: str, status: int = 400) -> Response:
     return _json({"error": message}, status)
 
 
+REFRESH_CHOICES = (("0", "off"), ("10", "10 s"), ("30", "30 s"), ("60", "1 min"), ("300", "5 min"))
+
+
+def min_refresh(backend: Backend) -> int:
+    """Seconds between refreshes the store is worth: Athena bills every query (10 MB at least) and
+    its tables change once per Firehose commit, so refreshing faster only costs money."""
+    return int(getattr(backend, "min_refresh_seconds", 0))
+
+
+def refresh_choices(backend: Backend) -> list[tuple[str, str]]:
+    floor = min_refresh(backend)
+    return [(value, text) for value, text in REFRESH_CHOICES if value == "0" or int(value) >= floor]
+
+
+def _refresh(backend: Backend, asked: str) -> str:
+    if asked == "0":
+        return asked
+    seconds = int(asked) if asked.isdigit() else 30
+    return str(max(seconds, min_refresh(backend)))
+
+
 def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
     templates = request.app.state.templates
     backend = _backend(request)
-    context = {"backend_label": backend.label, "store": backend.store, "page": template, **context}
+    context = {
+        "backend_label": backend.label,
+        "store": backend.store,
+        "page": template,
+        "home_refresh": max(15, min_refresh(backend)),
+        **context,
+    }
     return templates.TemplateResponse(request, template, context)  # type: ignore[no-any-return]
 
 
@@ -79,7 +106,8 @@ def charts_page(request: Request) -> HTMLResponse:
         group=params.get("group", "service") if params.get("group") in queries.GROUPS else "service",
         host=params.get("host", ""),
         service=params.get("service", ""),
-        refresh=params.get("refresh", "30"),
+        refresh=_refresh(backend, params.get("refresh", "30")),
+        refresh_choices=refresh_choices(backend),
         empty=not tables,
     )
 

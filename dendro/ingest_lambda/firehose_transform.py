@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import sys
 import time
@@ -45,6 +46,7 @@ from dendro.ingest_lambda.emf import UNKNOWN_TYPE, PipelineCounts, metric_lines
 from dendro.ingest_lambda.env import IngestEnv
 from dendro.ingest_lambda.errors_sink import reject_line
 from dendro.ingest_lambda.route import Router
+from dendro.ingest_lambda.timestream import EVENT_ID
 
 OK = "Ok"
 FAILED = "ProcessingFailed"
@@ -72,12 +74,21 @@ class RowEncoder:
         red = "error_rate" in source.alerts and {"service", "status_class"} <= set(self.names)
         self.red = (self.names.index("service"), self.names.index("status_class")) if red else None
 
-    def encode(self, row: Sequence[Any]) -> bytes:
+    def encode(self, row: Sequence[Any], event_id: str | None = None) -> bytes:
+        """The row's JSON with its `event_id`, so that a record delivered twice (a resent request,
+        Firehose's at-least-once delivery) carries the same id twice and the tables' `_unique` views
+        keep one copy (schema_evolution/ddl.py). The agent gives each event a UUID before its buffer
+        (vector_configs/sinks.py); an event without one (an agent configured before) gets a hash of
+        its content, which also merges genuinely identical events (same host, second and line)."""
         values = list(row)
         for i in self.timestamps:
             if values[i] is not None:
                 values[i] = (values[i] - EPOCH) // _MICROSECOND
-        return orjson.dumps({n: v for n, v in zip(self.names, values, strict=True) if v is not None})
+        data = orjson.dumps({n: v for n, v in zip(self.names, values, strict=True) if v is not None})
+        if event_id is None:
+            event_id = hashlib.blake2b(data, digest_size=8).hexdigest()
+        # `data` is a non-empty object (type, host, timestamp at least): splice the id in before `}`.
+        return b"%s,%s}" % (data[:-1], orjson.dumps({EVENT_ID: event_id})[1:-1])
 
 
 def _stdout(line: bytes) -> None:
@@ -96,6 +107,9 @@ class TransformRuntime:
         if encoder is None:
             encoder = self.encoders[type_id] = RowEncoder(SOURCES[type_id])
         return encoder
+
+
+MAX_EVENT_ID = 64
 
 
 @dataclass
@@ -168,7 +182,7 @@ def transform_record(record: Mapping[str, Any], rt: TransformRuntime, source: st
     out = {
         "recordId": record_id,
         "result": OK,
-        "data": base64.b64encode(encoder.encode(row)).decode("ascii"),
+        "data": base64.b64encode(encoder.encode(row, _agent_event_id(raw))).decode("ascii"),
         "metadata": {
             "otfMetadata": {
                 "destinationDatabaseName": rt.env.database,
@@ -178,6 +192,14 @@ def transform_record(record: Mapping[str, Any], rt: TransformRuntime, source: st
         },
     }
     return Output(out, _size(out), original, type_id), row
+
+
+def _agent_event_id(raw: bytes) -> str | None:
+    """The id the agent gave the event, when it is a short string (a UUID); anything else is ignored."""
+    if b'"event_id"' not in raw:  # most records of an older agent: skip the second parse
+        return None
+    value = orjson.loads(raw).get(EVENT_ID)
+    return value if isinstance(value, str) and 0 < len(value) <= MAX_EVENT_ID else None
 
 
 def response_size(outputs: Sequence[Output]) -> int:

@@ -38,6 +38,9 @@ class OutputKey:
     AGENT_ROLE_NAME = "AgentRoleName"  # only with the optional EC2 role
     AGENT_INSTANCE_PROFILE_NAME = "AgentInstanceProfileName"
     ATHENA_WORKGROUP = "AthenaWorkGroup"  # only with the iceberg store
+    # What a later `dendro deploy` must carry over (keep-data, adopted resources), as `k=v;k=v`
+    # (stack/redeploy.py), so that leaving out a flag never flips a DeletionPolicy silently.
+    DEPLOY_SETTINGS = "DeploySettings"
 
 
 def export_name(stack_name: str, key: str) -> str:

@@ -36,10 +36,19 @@ class DendroProps:
     alert_emails: tuple[str, ...] = ()
     # Retain the bucket and the database (with their data) when the stack is deleted.
     keep_data: bool = False
+    # A database (and tables) kept by an earlier stack deployed with keep_data: used as they are
+    # instead of created, which would fail on the existing names. `dendro deploy` finds them
+    # (stack/redeploy.py); with plain `cdk deploy`, pass -c dendro:adoptDatabase=true yourself.
+    adopt_database: bool = False
+    adopt_tables: tuple[str, ...] = ()  # timestream tables kept (iceberg tables adopt themselves)
+    kept_bucket: str = ""  # the bucket holding the kept iceberg tables' files, granted like our own
     # Firehose buffering: a minute keeps dashboards fresh; 1 MiB keeps staged objects small enough
     # for one Lambda invocation each.
     buffer_interval_seconds: int = 60
     buffer_size_mib: int = 1
+    # The iceberg store commits to its tables at most this often (and the Athena dashboard refreshes
+    # at this pace); lower it for fresher dashboards at more S3 requests (`dendro cost`).
+    iceberg_commit_seconds: int = 300
     staging_expiry_days: int = 7
     errors_expiry_days: int = 30
     memory_retention_hours: int = 24
@@ -75,6 +84,7 @@ class DendroProps:
             raise DendroConfigError("dendro:alertEmails", f"{bad[0]!r} is not an email address")
         _check_range("dendro:bufferIntervalSeconds", self.buffer_interval_seconds, 0, 900)
         _check_range("dendro:bufferSizeMiB", self.buffer_size_mib, 1, 128)
+        _check_range("dendro:icebergCommitSeconds", self.iceberg_commit_seconds, 0, 900)
         _check_range("dendro:stagingExpiryDays", self.staging_expiry_days, 1, 3650)
         _check_range("dendro:errorsExpiryDays", self.errors_expiry_days, 1, 3650)
         _check_range("dendro:memoryRetentionHours", self.memory_retention_hours, 1, 8766)
@@ -102,8 +112,12 @@ CONTEXT_KEYS: Mapping[str, str] = {
     "dendro:sources": "sources",
     "dendro:alertEmails": "alert_emails",
     "dendro:keepData": "keep_data",
+    "dendro:adoptDatabase": "adopt_database",
+    "dendro:adoptTables": "adopt_tables",
+    "dendro:keptBucket": "kept_bucket",
     "dendro:bufferIntervalSeconds": "buffer_interval_seconds",
     "dendro:bufferSizeMiB": "buffer_size_mib",
+    "dendro:icebergCommitSeconds": "iceberg_commit_seconds",
     "dendro:stagingExpiryDays": "staging_expiry_days",
     "dendro:errorsExpiryDays": "errors_expiry_days",
     "dendro:memoryRetentionHours": "memory_retention_hours",
@@ -117,6 +131,28 @@ CONTEXT_KEYS: Mapping[str, str] = {
     "dendro:bundle": "bundle",
 }
 STACK_NAME_KEY = "dendro:stackName"
+# The settings a redeploy must not lose (stack/redeploy.py reads them back from the stack's output).
+STICKY = ("dendro:keepData", "dendro:adoptDatabase", "dendro:adoptTables", "dendro:keptBucket")
+
+
+def deploy_settings(props: DendroProps) -> str:
+    """`dendro:keepData=true;dendro:adoptDatabase=false;...`: the sticky settings as deployed."""
+    parts = []
+    for key in STICKY:
+        value = getattr(props, CONTEXT_KEYS[key])
+        text = (
+            ",".join(value)
+            if isinstance(value, tuple)
+            else str(value).lower()
+            if isinstance(value, bool)
+            else value
+        )
+        parts.append(f"{key}={text}")
+    return ";".join(parts)
+
+
+def parse_deploy_settings(text: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in text.split(";") if "=" in part)
 
 
 def _as_tuple(value: Any) -> tuple[str, ...]:

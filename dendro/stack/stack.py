@@ -25,7 +25,7 @@ from dendro.stack.ingest_function import IngestFunction
 from dendro.stack.nag import acknowledge_findings
 from dendro.stack.names import ERRORS_PREFIX, STAGING_PREFIX, OutputKey, metrics_namespace
 from dendro.stack.outputs import Outputs
-from dendro.stack.props import DendroProps
+from dendro.stack.props import DendroProps, deploy_settings
 from dendro.stack.staging_bucket import StagingBucket
 from dendro.stack.stores import Delivery, StoreProps, build_store
 from dendro.stack.stores.iceberg import IcebergStore
@@ -59,6 +59,9 @@ class DendroStack(Stack):
                 sources=sources,
                 bucket=bucket,
                 keep_data=props.keep_data,
+                adopt_database=props.adopt_database,
+                adopt_tables=props.adopt_tables,
+                kept_bucket=props.kept_bucket,
                 memory_retention=Duration.hours(props.memory_retention_hours),
                 magnetic_retention=Duration.days(props.magnetic_retention_days),
                 athena_scan_limit_bytes=props.athena_scan_limit_gb * 1024**3,
@@ -120,6 +123,7 @@ class DendroStack(Stack):
                 function=function,
                 buffer_interval=buffer_interval,
                 buffer_size=buffer_size,
+                commit_interval=Duration.seconds(props.iceberg_commit_seconds),
             )
         else:
             raise NotImplementedError(f"delivery {self.store.delivery} of {self.store.kind} is not wired")
@@ -155,6 +159,7 @@ class DendroStack(Stack):
             OutputKey.TABLE_NAMES: ",".join(self.store.table_names.values()),
             OutputKey.AGENT_POLICY_ARN: self.agent_access.policy.managed_policy_arn,
             OutputKey.ALERT_TOPIC_ARN: self.alerts.topic.topic_arn,
+            OutputKey.DEPLOY_SETTINGS: deploy_settings(props),
         }
         if isinstance(self.store, IcebergStore):
             values.update(self.store.outputs())

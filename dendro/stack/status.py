@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 from dendro.stack.cdk_cli import PreflightError
@@ -59,6 +60,28 @@ def last_writes(session: Any, database: str, tables: list[str]) -> list[TableSta
     return found
 
 
+def iceberg_last_commits(session: Any, database: str, tables: list[str]) -> list[TableStatus]:
+    """The iceberg store's tables: the time of each table's last commit, from the Glue catalog (free,
+    no Athena scan). Every Firehose commit updates the table's entry (a new metadata_location); so do
+    compaction and a column added by a deploy, so this is "last change", at most a commit late.
+    A table whose entry was never updated after Athena created it has no data yet."""
+    from botocore.exceptions import ClientError
+
+    glue = session.client("glue")
+    found = []
+    for table in tables:
+        try:
+            described = glue.get_table(DatabaseName=database, Name=table)["Table"]
+        except ClientError as error:
+            found.append(TableStatus(table, None, error.response.get("Error", {}).get("Message", str(error))))
+            continue
+        committed = "previous_metadata_location" in described.get("Parameters", {})
+        updated = described.get("UpdateTime")
+        when = updated.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if committed and updated else None
+        found.append(TableStatus(table, f"{when} (last commit)" if when else None))
+    return found
+
+
 def _query(client: Any, query: str) -> list[list[dict[str, Any]]]:
     # The first page may hold only a NextToken (aws-notes §1): follow tokens until there is none.
     rows: list[list[dict[str, Any]]] = []
@@ -87,6 +110,9 @@ def pipeline_status(session: Any, stack_name: str) -> PipelineStatus:
     if outputs.get(OutputKey.STORE) == "timestream" and outputs.get(OutputKey.DATABASE_NAME):
         names = [t for t in outputs.get(OutputKey.TABLE_NAMES, "").split(",") if t]
         tables = last_writes(session, outputs[OutputKey.DATABASE_NAME], names)
+    elif outputs.get(OutputKey.STORE) == "iceberg" and outputs.get(OutputKey.DATABASE_NAME):
+        names = [t for t in outputs.get(OutputKey.TABLE_NAMES, "").split(",") if t]
+        tables = iceberg_last_commits(session, outputs[OutputKey.DATABASE_NAME], names)
     return PipelineStatus(
         stack_name=stack_name,
         stack_status=stack_status,

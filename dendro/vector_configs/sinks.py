@@ -20,6 +20,7 @@ from dendro.vector_configs.models import (
     Framing,
     Healthcheck,
     HttpSink,
+    Remap,
     Request,
     Sink,
     Transform,
@@ -36,6 +37,8 @@ FIREHOSE_MAX_RECORDS = 500
 FIREHOSE_BATCH_BYTES = 3 * 1024 * 1024
 COLLECTOR_BATCH_BYTES = 1024 * 1024
 RETRY_MAX_BACKOFF_SECS = 60
+EVENT_ID_TRANSFORM = "event_id"
+EVENT_ID_VRL = ".event_id = uuid_v4()"
 
 
 def build_sink(
@@ -47,6 +50,12 @@ def build_sink(
     transforms: dict[str, Transform] = {}
     if settings.store == "timestream":
         transforms, inputs = packing_transforms(inputs)
+    else:
+        # Iceberg appends whatever arrives, and an event may arrive twice (a resent request, Firehose's
+        # at-least-once delivery). An id given once here, before the disk buffer, travels with every
+        # copy; the tables' `_unique` views keep one row per id (stack/schema_evolution/ddl.py).
+        transforms = {EVENT_ID_TRANSFORM: Remap(inputs=inputs, source=EVENT_ID_VRL)}
+        inputs = [EVENT_ID_TRANSFORM]
     return transforms, {FIREHOSE_SINK_ID: firehose_sink(settings, inputs)}
 
 
@@ -65,7 +74,8 @@ def firehose_sink(settings: FirehoseSinkSettings, inputs: list[str]) -> Firehose
         batch=Batch(max_events=FIREHOSE_MAX_RECORDS, max_bytes=FIREHOSE_BATCH_BYTES, timeout_secs=1),
         request=Request(retry_max_duration_secs=RETRY_MAX_BACKOFF_SECS),
         # A partly failed PutRecordBatch still answers HTTP 200; without this Vector drops the
-        # failed records. Resending them may duplicate a record, which the stores tolerate.
+        # failed records. Resending them may duplicate a record: Timestream's writes are idempotent,
+        # and the iceberg tables' `_unique` views drop copies by the event_id given above.
         request_retry_partial=True,
         buffer=DiskBuffer(max_size=settings.buffer_max_bytes),
         acknowledgements=Acknowledgements(enabled=True),

@@ -82,11 +82,21 @@ def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[StubbedSession]:
     yield fake
 
 
-def bootstrapped(session: StubbedSession) -> None:
-    session.stub("ssm").add_response(
-        "get_parameter",
-        {"Parameter": {"Name": preflight.BOOTSTRAP_PARAMETER, "Type": "String", "Value": "30"}},
-        {"Name": preflight.BOOTSTRAP_PARAMETER},
+def bootstrapped(session: StubbedSession, store: str = "iceberg") -> None:
+    """A bootstrapped region where no Dendro stack, and no database kept by one, exists yet."""
+    bootstrapped_only(session)
+    never_deployed(session)
+    if store == "iceberg":
+        session.stub("glue").add_client_error("get_database", "EntityNotFoundException", http_status_code=400)
+    else:
+        session.stub("timestream-write").add_client_error(
+            "describe_database", "ResourceNotFoundException", http_status_code=400
+        )
+
+
+def never_deployed(session: StubbedSession) -> None:
+    session.stub("cloudformation").add_client_error(
+        "describe_stacks", "ValidationError", "Stack with id Dendro does not exist", http_status_code=400
     )
 
 
@@ -178,7 +188,7 @@ def test_the_default_store_is_iceberg(node: Any, cdk: Recorder) -> None:
 def test_deploy_hands_the_options_to_cdk_and_saves_the_outputs(
     node: Any, cdk: Recorder, session: StubbedSession, tmp_path: Path
 ) -> None:
-    bootstrapped(session)
+    bootstrapped(session, "timestream")
 
     result = invoke(
         *("deploy", "--store", "timestream", "--region", REGION, "--profile", "ops", "--keep-data", "--yes"),
@@ -282,8 +292,12 @@ def test_teardown_yes_skips_the_question_for_ci(node: Any, cdk: Recorder, sessio
 # --- status ------------------------------------------------------------------------------------------
 
 
-def _describe_stack(session: StubbedSession) -> None:
-    outputs = {"Store": "timestream", "DatabaseName": "Dendro", "TableNames": "nginx_access,syslog"}
+def _describe_stack(session: StubbedSession, outputs: dict[str, str] | None = None) -> None:
+    outputs = outputs or {
+        "Store": "timestream",
+        "DatabaseName": "Dendro",
+        "TableNames": "nginx_access,syslog",
+    }
     session.stub("cloudformation").add_response(
         "describe_stacks",
         {
@@ -353,3 +367,136 @@ def test_status_of_a_stack_never_deployed_says_to_deploy(session: StubbedSession
     assert error_lines(result) == [
         "Error: stack Dendro does not exist in eu-west-1: run `dendro deploy` (or pass --region)"
     ]
+
+
+def test_status_of_an_iceberg_stack_shows_each_tables_last_commit(session: StubbedSession) -> None:
+    """Issue 14 item 10 (botocore Stubber at the AWS boundary): the Glue catalog entry of each table,
+    updated by every Firehose commit, gives its last write without an Athena scan."""
+    _describe_stack(
+        session, {"Store": "iceberg", "DatabaseName": "dendro", "TableNames": "nginx_access,syslog,mysql"}
+    )
+    glue = session.stub("glue")
+    created = datetime.datetime(2026, 11, 27, 1, 0, tzinfo=datetime.UTC)
+    committed = datetime.datetime(2026, 12, 2, 9, 5, 7, tzinfo=datetime.timezone(datetime.timedelta(hours=1)))
+    glue.add_response(
+        "get_table",
+        {"Table": {"Name": "nginx_access", "CreateTime": created, "UpdateTime": committed,
+                   "Parameters": {"metadata_location": "s3://b/2.json", "previous_metadata_location": "s3://b/1.json"}}},
+        {"DatabaseName": "dendro", "Name": "nginx_access"},
+    )  # fmt: skip
+    glue.add_response(
+        "get_table",
+        {"Table": {"Name": "syslog", "CreateTime": created, "UpdateTime": created,
+                   "Parameters": {"metadata_location": "s3://b/0.json"}}},
+        {"DatabaseName": "dendro", "Name": "syslog"},
+    )  # fmt: skip
+    glue.add_client_error(
+        "get_table",
+        "EntityNotFoundException",
+        "Table mysql not found.",
+        expected_params={"DatabaseName": "dendro", "Name": "mysql"},
+    )
+    session.stub("cloudwatch").add_response(
+        "describe_alarms", {"MetricAlarms": []}, {"AlarmNamePrefix": "Dendro-"}
+    )
+
+    result = invoke("status", "--region", REGION)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:4] == [
+        "  table nginx_access: last write 2026-12-02 08:05:07 UTC (last commit)",
+        "  table syslog: last write no data yet",
+        "  table mysql: last write error: Table mysql not found.",
+    ]
+    session.assert_done()
+
+
+# --- --keep-data across deploys (issue 14 item 3; botocore Stubber at the AWS boundary) ------------------
+
+
+def _deployed(session: StubbedSession, settings: str) -> None:
+    _describe_stack(session, {"DeploySettings": settings})
+
+
+def _context_of(cdk: Recorder) -> list[str]:
+    [(command, _)] = cdk.calls
+    return [command[i + 1] for i, arg in enumerate(command) if arg == "--context"]
+
+
+KEPT = "dendro:keepData=true;dendro:adoptDatabase=false;dendro:adoptTables=;dendro:keptBucket="
+
+
+def test_a_stack_deployed_with_keep_data_stays_kept_when_the_flag_is_left_out(
+    node: Any, cdk: Recorder, session: StubbedSession
+) -> None:
+    bootstrapped_only(session)
+    _deployed(session, KEPT)
+
+    result = invoke("deploy", "--region", REGION, "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert "dendro:keepData=true" in _context_of(cdk)
+    assert "was deployed with --keep-data: its data stays retained" in result.stderr
+    session.assert_done()
+
+
+def test_no_keep_data_drops_retention_and_says_so(node: Any, cdk: Recorder, session: StubbedSession) -> None:
+    bootstrapped_only(session)
+    _deployed(session, KEPT)
+
+    result = invoke("deploy", "--region", REGION, "--yes", "--no-keep-data")
+
+    assert result.exit_code == 0, result.output
+    assert not [c for c in _context_of(cdk) if c.startswith("dendro:keepData")]
+    assert "will now delete its bucket and database with all their data" in result.stderr
+
+
+def test_a_glue_database_kept_by_a_deleted_stack_is_adopted_with_its_bucket(
+    node: Any, cdk: Recorder, session: StubbedSession
+) -> None:
+    bootstrapped_only(session)
+    never_deployed(session)
+    session.stub("glue").add_response(
+        "get_database",
+        {"Database": {"Name": "dendro", "LocationUri": "s3://dendro-stagingbucket-old/iceberg/"}},
+        {"Name": "dendro"},
+    )
+
+    result = invoke("deploy", "--region", REGION, "--yes")
+
+    assert result.exit_code == 0, result.output
+    context = _context_of(cdk)
+    assert {"dendro:adoptDatabase=true", "dendro:keptBucket=dendro-stagingbucket-old"} <= set(context)
+    assert "Adopting the Glue database dendro kept by an earlier Dendro stack" in result.stderr
+    session.assert_done()
+
+
+def test_a_timestream_database_kept_by_a_deleted_stack_is_adopted_with_its_tables(
+    node: Any, cdk: Recorder, session: StubbedSession
+) -> None:
+    bootstrapped_only(session)
+    never_deployed(session)
+    ts = session.stub("timestream-write")
+    ts.add_response("describe_database", {"Database": {"DatabaseName": "Dendro"}}, {"DatabaseName": "Dendro"})
+    ts.add_response(
+        "list_tables", {"Tables": [{"TableName": "syslog"}], "NextToken": "n"}, {"DatabaseName": "Dendro"}
+    )
+    ts.add_response(
+        "list_tables",
+        {"Tables": [{"TableName": "nginx_access"}]},
+        {"DatabaseName": "Dendro", "NextToken": "n"},
+    )
+
+    result = invoke("deploy", "--store", "timestream", "--region", REGION, "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert {"dendro:adoptDatabase=true", "dendro:adoptTables=nginx_access,syslog"} <= set(_context_of(cdk))
+    session.assert_done()
+
+
+def bootstrapped_only(session: StubbedSession) -> None:
+    session.stub("ssm").add_response(
+        "get_parameter",
+        {"Parameter": {"Name": preflight.BOOTSTRAP_PARAMETER, "Type": "String", "Value": "30"}},
+        {"Name": preflight.BOOTSTRAP_PARAMETER},
+    )

@@ -126,3 +126,17 @@ def test_athena_examples_name_iceberg_columns_and_athenas_show_tables_form() -> 
         assert not re.search(r"(?<![\w\"])time(?![\w\"])", example.sql), example.sql
         check_read_only(example.sql)
     assert found[-1].sql == "SHOW TABLES IN `dendro`"
+
+
+def test_pages_over_athena_refresh_no_faster_than_a_firehose_commit() -> None:
+    """Issue 14 item 11: every Athena query is billed (10 MB at least), and the tables change once per
+    commit, so the chart and home pages never refresh faster than that over the iceberg store."""
+    from dendro.dashboard import routes
+    from dendro.stack.stores.iceberg_delivery import IcebergDeliveryStream
+
+    assert AthenaBackend.min_refresh_seconds == IcebergDeliveryStream.DEFAULT_COMMIT_SECONDS
+    assert [v for v, _ in routes.refresh_choices(AthenaBackend)] == ["0", "300"]  # type: ignore[arg-type]
+    assert routes._refresh(AthenaBackend, "10") == "300"  # type: ignore[arg-type]
+    assert routes._refresh(AthenaBackend, "0") == "0"  # type: ignore[arg-type]
+    local = object()
+    assert routes._refresh(local, "10") == "10"  # type: ignore[arg-type]

@@ -32,7 +32,8 @@ def test_prices_live_only_in_prices_py() -> None:
 @pytest.mark.parametrize("store", STORES)
 def test_the_lines_cover_each_service_of_the_store(store: str) -> None:
     services = {line.service for line in estimate(10, store).lines}
-    expected = {"Firehose", "Lambda", "S3", "CloudWatch", "Athena" if store == "iceberg" else "Timestream"}
+    expected = {"Firehose", "Lambda", "S3", "CloudWatch"}
+    expected |= {"Athena", "Glue"} if store == "iceberg" else {"Timestream"}
     assert services == expected
 
 
@@ -62,7 +63,8 @@ def test_volume_and_retention_drive_the_total() -> None:
 def test_athena_bills_at_least_10_mb_a_query() -> None:
     tiny = next(line for line in estimate(0.001, "iceberg").lines if line.service == "Athena")
     usage = Usage()
-    queries = usage.dashboard_hours_per_day * usage.refreshes_per_hour * usage.queries_per_refresh * 730 / 24
+    refreshes_per_hour = 3600 / usage.athena_refresh_seconds
+    queries = usage.dashboard_hours_per_day * refreshes_per_hour * usage.queries_per_refresh * 730 / 24
     assert tiny.usd == pytest.approx(queries * 10e6 / 1e12 * prices.ATHENA_TB_SCANNED.usd)
 
 
@@ -82,3 +84,30 @@ def test_the_renderings_list_every_line_and_the_total() -> None:
     markdown = render_markdown(result)
     # The header row, the separator row, a row per line, the total.
     assert markdown.count("\n| ") == len(result.lines) + 3
+
+
+def test_the_cost_work_of_issue_14_is_priced_before_and_after() -> None:
+    """Item 11: the 1 GB/day floor was $39.56 (69 metrics, a commit a minute, Athena refreshed every
+    minute, no maintenance); now fewer wider metrics, 5-minute commits and pages that refresh at that
+    pace, with Glue's maintenance added."""
+    from dendro.cost.estimate import BEFORE, compare
+
+    before = estimate(1, "iceberg", usage=BEFORE)
+    now = estimate(1, "iceberg")
+    assert before.total == pytest.approx(39.56, abs=0.01)
+    metrics = {line.item: line for line in now.lines}["EMF metrics"]
+    assert metrics.usage == "20 metrics" and metrics.usd == pytest.approx(6.0)
+    assert {line.service for line in now.lines} >= {"Glue"}
+    assert not [line for line in before.lines if line.service == "Glue"]
+    assert now.total < 17 < 0.5 * before.total
+    table = compare("iceberg")
+    assert [row.split()[0] for row in table.splitlines()[3:]] == ["1", "10", "100"]
+    assert "39.56" in table and f"{now.total:,.2f}" in table
+
+
+def test_maintenance_scales_with_commits_and_volume() -> None:
+    slow = estimate(1, usage=dataclasses.replace(Usage(), commit_seconds=900))
+    fast = estimate(1, usage=dataclasses.replace(Usage(), commit_seconds=60))
+    glue = {e: sum(line.usd for line in e.lines if line.item == "compaction") for e in (slow, fast)}
+    assert glue[fast] > glue[slow]
+    assert estimate(100).total > estimate(1).total

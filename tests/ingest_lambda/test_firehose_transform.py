@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -134,8 +135,11 @@ def test_real_samples_come_back_once_each_ok_with_their_normalized_json_and_rout
             assert (out["result"], decoded(out)["reason"]) == (FAILED, "source_not_enabled")
         else:
             assert out["result"] == OK
-            # Exactly the normalized JSON: Firehose maps these first-level keys onto the columns.
-            assert decoded(out) == expected_json(normalized, source.type)
+            # Exactly the normalized JSON: Firehose maps these first-level keys onto the columns;
+            # plus the event's id (these samples carry none: a hash of the content).
+            row = decoded(out)
+            assert re.fullmatch(r"[0-9a-f]{16}", row.pop("event_id"))
+            assert row == expected_json(normalized, source.type)
             assert out["metadata"] == {
                 "otfMetadata": {
                     "destinationDatabaseName": DATABASE,
@@ -154,7 +158,9 @@ def test_timestamps_are_utc_microseconds_and_absent_fields_are_left_out() -> Non
         b'"client":"10.0.0.1","request":"GET / HTTP/1.1","referer":null}'
     )
     [out] = transform_event(firehose_event([payload]), runtime())["records"]
-    assert decoded(out) == {
+    row = decoded(out)
+    row.pop("event_id")
+    assert row == {
         "type": "nginx_access", "host": "web-1", "service": "nginx", "method": "GET",
         "timestamp": int(datetime(2026, 11, 27, 3, 0, 7, tzinfo=UTC).timestamp()) * 1_000_000 + 123456,
         "status": 503, "status_class": "5xx", "request_time": 0.0, "client": "10.0.0.1",
@@ -278,3 +284,18 @@ def test_the_entry_point_sends_firehose_events_to_the_transform(
     assert out["result"] == OK and decoded(out)["appname"] == "sshd"
     assert handler._RUNTIME is None  # no boto3 client was built for the transform
     assert '"ok":1' in capsys.readouterr().out
+
+
+def test_the_event_id_is_the_agents_for_every_copy_or_a_hash_of_the_content() -> None:
+    """Issue 14 item 8: a record delivered twice carries one id, so the `_unique` views keep one row;
+    identical lines that are distinct events keep distinct ids when the agent numbered them."""
+    event = orjson.loads(vector_events("nginx_access")[0])
+    twins = [orjson.dumps({**event, "event_id": f"0190-{n}"}) for n in (1, 2)]
+    resent = [twins[0], twins[0], twins[1], orjson.dumps(event), orjson.dumps(event)]
+    records = transform_event(firehose_event(resent), runtime())["records"]
+    ids = [decoded(r)["event_id"] for r in records]
+    assert ids[:3] == ["0190-1", "0190-1", "0190-2"]
+    assert ids[3] == ids[4] and re.fullmatch(r"[0-9a-f]{16}", ids[3])
+    # A malformed id (not a short string) is not trusted: the content hash stands in.
+    odd = transform_event(firehose_event([orjson.dumps({**event, "event_id": 7})]), runtime())["records"]
+    assert decoded(odd[0])["event_id"] == ids[3]

@@ -16,6 +16,7 @@ import pytest
 from dendro.catalog import SOURCES, FieldType, Source
 from dendro.ingest_lambda.timestream import EXTRA_COLUMNS, RecordMapper
 from dendro.local_pipeline.schema import DUCKDB_TYPES, migrate
+from dendro.stack.schema_evolution.ddl import EVENT_ID_COLUMN
 from dendro.stack.stores.iceberg import ICEBERG_TYPES
 from tests.stack.conftest import Synthesized
 
@@ -60,7 +61,10 @@ def iceberg_columns(synthesized: Synthesized) -> dict[str, dict[str, FieldType]]
     back = {sql: kind for kind, sql in ICEBERG_TYPES.items()}
     tables = synthesized.template(synthesized.iceberg).find_resources("Custom::IcebergTable")
     return {
-        t["Properties"]["Table"]: {name: back[kind] for name, kind in t["Properties"]["Columns"]}
+        # Less the store's own record id, which the catalog does not declare (ddl.EVENT_ID_COLUMN).
+        t["Properties"]["Table"]: {
+            name: back[kind] for name, kind in t["Properties"]["Columns"] if name != EVENT_ID_COLUMN
+        }
         for t in tables.values()
     }
 

@@ -100,7 +100,12 @@ def test_adding_a_source_adds_its_table_and_touches_no_existing_table(before: di
 
     diff = changes(before, after)
 
-    assert diff.added == {table_id(after, "postgres"): "Custom::IcebergTable"}
+    optimizers = {k for k, v in diff.added.items() if v == "AWS::Glue::TableOptimizer"}
+    # The new table and its three maintenance optimizers (compaction, retention, orphan files).
+    assert {k: v for k, v in diff.added.items() if k not in optimizers} == {
+        table_id(after, "postgres"): "Custom::IcebergTable"
+    }
+    assert len(optimizers) == 3 and all("Postgres" in k for k in optimizers)
     assert diff.removed == {}
     assert diff.replaced == {}
     [function] = [k for k, v in by_type(after, "AWS::Lambda::Function").items()

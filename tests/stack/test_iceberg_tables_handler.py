@@ -11,7 +11,13 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from dendro.stack.schema_evolution import handler
-from dendro.stack.schema_evolution.ddl import SchemaConflictError, add_columns, create_table, plan
+from dendro.stack.schema_evolution.ddl import (
+    SchemaConflictError,
+    add_columns,
+    create_table,
+    plan,
+    unique_view,
+)
 
 PROPERTIES = {
     "ServiceToken": "arn:aws:lambda:eu-west-1:123456789012:function:provider",
@@ -165,7 +171,10 @@ def test_failed_ddl_fails_the_deployment_with_athenas_reason(aws: Clients) -> No
 
 def test_delete_removes_the_catalog_entry_and_tolerates_one_already_gone(aws: Clients) -> None:
     params = {"DatabaseName": "dendro", "Name": "syslog"}
+    view = {"DatabaseName": "dendro", "Name": "syslog_unique"}
+    aws.glue_stub.add_response("delete_table", {}, view)
     aws.glue_stub.add_response("delete_table", {}, params)
+    aws.glue_stub.add_client_error("delete_table", "EntityNotFoundException", expected_params=view)
     aws.glue_stub.add_client_error("delete_table", "EntityNotFoundException", expected_params=params)
     event = {"RequestType": "Delete", "PhysicalResourceId": "dendro.syslog", "ResourceProperties": PROPERTIES}
 
@@ -177,3 +186,45 @@ def test_delete_removes_the_catalog_entry_and_tolerates_one_already_gone(aws: Cl
 def test_the_plan_never_drops_and_compares_names_case_insensitively() -> None:
     evolution = plan({"Type": "STRING", "old": "string"}, [("type", "string"), ("new", "double")])
     assert (evolution.added, evolution.kept) == ((("new", "double"),), ("old",))
+
+
+def test_a_table_with_event_ids_gets_its_unique_view_after_each_change(aws: Clients) -> None:
+    """Issue 14 item 8: Iceberg appends a redelivered record again; `<table>_unique` keeps one copy."""
+    columns = [*PROPERTIES["Columns"], ["event_id", "string"]]
+    props = {**PROPERTIES, "Columns": columns}
+    aws.table([(n, t) for n, t in PROPERTIES["Columns"]])  # an older table, without the id column
+    aws.ddl("q-add")
+    aws.ddl("q-view")
+
+    answer = aws.handle({"RequestType": "Update", "ResourceProperties": props})
+
+    assert answer["Data"]["AddedColumns"] == "event_id"
+    add, view = aws.sql
+    assert add == add_columns("dendro", "syslog", [("event_id", "string")])
+    assert view == unique_view("dendro", "syslog", [tuple(c) for c in columns])
+    assert view.startswith('CREATE OR REPLACE VIEW "dendro"."syslog_unique" AS')
+    aws.assert_done()
+
+
+def test_the_unique_view_keeps_one_row_per_event_and_every_row_without_an_id() -> None:
+    """The view's SQL run by DuckDB (the same window-function SQL Athena's Trino engine runs)."""
+    import duckdb
+
+    columns = [("host", "string"), ("timestamp", "timestamp"), ("message", "string"), ("event_id", "string")]
+    db = duckdb.connect()
+    db.execute('CREATE SCHEMA dendro; CREATE TABLE dendro.syslog (host VARCHAR, "timestamp" TIMESTAMP, '
+               "message VARCHAR, event_id VARCHAR)")  # fmt: skip
+    rows = [
+        ("h", "2026-12-02 10:00:00", "a", "id-1"),
+        ("h", "2026-12-02 10:00:00", "a", "id-1"),  # the same event delivered twice
+        ("h", "2026-12-02 10:00:00", "a", "id-2"),  # an identical line that is another event
+        ("h", "2026-12-02 10:00:01", "b", None),  # written before the id column existed
+        ("h", "2026-12-02 10:00:01", "b", None),
+    ]
+    db.executemany("INSERT INTO dendro.syslog VALUES (?, ?, ?, ?)", rows)
+    db.execute(unique_view("dendro", "syslog", columns))
+    got = db.execute(
+        "SELECT event_id, count(*) FROM dendro.syslog_unique WHERE \"timestamp\" >= TIMESTAMP '2026-12-02' "
+        "GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    assert got == [("id-1", 1), ("id-2", 1), (None, 2)]

@@ -12,6 +12,7 @@ KEYS = [
     OutputKey.STORE, OutputKey.REGION, OutputKey.DELIVERY_STREAM_NAME, OutputKey.DELIVERY_STREAM_ARN,
     OutputKey.BUCKET_NAME, OutputKey.DATABASE_NAME, OutputKey.TABLE_NAMES, OutputKey.AGENT_POLICY_ARN,
     OutputKey.ALERT_TOPIC_ARN, OutputKey.AGENT_ROLE_NAME, OutputKey.AGENT_INSTANCE_PROFILE_NAME,
+    OutputKey.DEPLOY_SETTINGS,
 ]  # fmt: skip
 
 

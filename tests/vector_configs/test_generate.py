@@ -174,7 +174,11 @@ def test_iceberg_sends_one_json_event_per_record(make_settings: Settings) -> Non
 
     firehose = doc["sinks"]["firehose"]
     assert firehose["encoding"] == {"codec": "json"}
-    assert firehose["inputs"] == [f"{t}_parse" for t in SOURCES]
+    # Each event gets its id once, before the sink's disk buffer, so every resent copy carries it.
+    assert firehose["inputs"] == ["event_id"]
+    ids = doc["transforms"]["event_id"]
+    assert (ids["type"], ids["inputs"]) == ("remap", [f"{t}_parse" for t in SOURCES])
+    assert "uuid_v4()" in ids["source"]
     assert not [t for t in doc["transforms"] if t.startswith("dendro_pack")]
 
 

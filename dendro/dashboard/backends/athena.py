@@ -37,6 +37,9 @@ def check_read_only(sql: str) -> None:
 
 class AthenaBackend:
     store = "iceberg"
+    # The tables change once per Firehose commit (IcebergDeliveryStream's buffer, 5 minutes by default)
+    # and every query is billed: pages refresh no faster than that (routes.min_refresh).
+    min_refresh_seconds = 300
 
     def __init__(
         self,

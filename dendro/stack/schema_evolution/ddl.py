@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 Column = tuple[str, str]
 TIME_COLUMN = "timestamp"  # every catalog source has it (the event contract's envelope)
+# A column only the iceberg store has: the hash the transform gives each record (firehose_transform.py).
+EVENT_ID_COLUMN = "event_id"
+UNIQUE_SUFFIX = "_unique"
 
 
 class SchemaConflictError(ValueError):
@@ -36,6 +39,31 @@ def create_table(database: str, table: str, columns: Sequence[Column], location:
         f"PARTITIONED BY (day({quote(TIME_COLUMN)}))\n"
         f"LOCATION {literal(location)}\n"
         "TBLPROPERTIES ('table_type'='ICEBERG', 'format'='parquet', 'write_compression'='zstd')"
+    )
+
+
+def unique_view_name(table: str) -> str:
+    return f"{table}{UNIQUE_SUFFIX}"
+
+
+def unique_view(database: str, table: str, columns: Sequence[Column]) -> str:
+    """A view of `table` with one row per event: Firehose and the agents deliver at least once, and
+    Iceberg appends a redelivered record again. Copies share `event_id` (a hash of the record) and so
+    `timestamp`; partitioning the window by both lets a filter on `timestamp` reach the table's scan
+    (the day partitions are still pruned). Rows written before the column existed have no id and are
+    all kept. Presto SQL (Athena views), identifiers in double quotes."""
+
+    def name(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"'
+
+    listed = ", ".join(name(column) for column, _ in columns)
+    source = f"{name(database)}.{name(table)}"
+    return (
+        f"CREATE OR REPLACE VIEW {name(database)}.{name(unique_view_name(table))} AS\n"
+        f"SELECT {listed} FROM (\n"
+        f"  SELECT {listed}, row_number() OVER (PARTITION BY {name(EVENT_ID_COLUMN)}, {name(TIME_COLUMN)}) "
+        f"AS dendro_copy\n  FROM {source}\n) AS copies\n"
+        f"WHERE dendro_copy = 1 OR {name(EVENT_ID_COLUMN)} IS NULL"
     )
 
 

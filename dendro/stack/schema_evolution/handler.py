@@ -3,6 +3,7 @@
 Create: CREATE TABLE IF NOT EXISTS, then add any declared column the table lacks (so a table kept from
 an earlier stack with `--keep-data` is adopted and brought up to date).
 Update: add the declared columns the table lacks; nothing else is ever changed or dropped.
+Both then (re)create the table's `<table>_unique` view, which keeps one copy of each event (ddl.py).
 Delete: remove the table from the Glue catalog (the bucket's teardown removes its files). A stack
 deployed with --keep-data retains the resource, so CloudFormation never calls this for it.
 
@@ -16,7 +17,15 @@ import os
 from typing import Any
 
 from dendro.cloud_query import athena
-from dendro.stack.schema_evolution.ddl import Column, add_columns, create_table, plan
+from dendro.stack.schema_evolution.ddl import (
+    EVENT_ID_COLUMN,
+    Column,
+    add_columns,
+    create_table,
+    plan,
+    unique_view,
+    unique_view_name,
+)
 
 # Athena DDL takes seconds; this bounds a stuck one well inside the function's 5-minute timeout.
 DDL_TIMEOUT = 240.0
@@ -53,6 +62,9 @@ def reconcile(glue: Any, athena_client: Any, properties: dict[str, Any], **wait:
     evolution = plan(existing, declared)
     if evolution.added:
         run(add_columns(database, table, evolution.added))
+    if any(name == EVENT_ID_COLUMN for name, _ in declared):
+        # Replaced every time: the view lists the table's columns, which may just have grown.
+        run(unique_view(database, table, declared))
     return {
         "Created": str(created).lower(),
         "AddedColumns": ",".join(name for name, _ in evolution.added),
@@ -69,10 +81,11 @@ def handle(event: dict[str, Any], glue: Any, athena_client: Any, **wait: Any) ->
     properties = event["ResourceProperties"]
     if request == "Delete":
         database, table = event["PhysicalResourceId"].split(".", 1)
-        try:
-            glue.delete_table(DatabaseName=database, Name=table)
-        except glue.exceptions.EntityNotFoundException:
-            pass  # already gone (a failed create, or removed by hand)
+        for name in (unique_view_name(table), table):
+            try:
+                glue.delete_table(DatabaseName=database, Name=name)
+            except glue.exceptions.EntityNotFoundException:
+                pass  # already gone (a failed create, a table from before the views, removed by hand)
         return {"PhysicalResourceId": event["PhysicalResourceId"]}
     data = reconcile(glue, athena_client, properties, **wait)
     print({"request": request, "table": physical_id(properties), **data})  # noqa: T201 - the CR's log

@@ -88,7 +88,7 @@ class IcebergTables(Construct):
         glue_arns: Sequence[str],
         data_arns: Sequence[str],
         results_arn: str,
-        bucket_arn: str,
+        bucket_arns: Sequence[str],
         removal: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -138,7 +138,9 @@ class IcebergTables(Construct):
             )
         )
         self.function.add_to_role_policy(
-            iam.PolicyStatement(actions=["s3:ListBucket", "s3:GetBucketLocation"], resources=[bucket_arn])
+            iam.PolicyStatement(
+                actions=["s3:ListBucket", "s3:GetBucketLocation"], resources=list(bucket_arns)
+            )
         )
         self.provider = cr.Provider(
             self,

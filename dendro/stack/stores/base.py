@@ -38,6 +38,9 @@ class StoreProps:
     # The concrete bucket: a store may add lifecycle rules for the prefixes it owns.
     bucket: s3.Bucket
     keep_data: bool
+    adopt_database: bool = False
+    adopt_tables: tuple[str, ...] = ()
+    kept_bucket: str = ""
     memory_retention: Duration
     magnetic_retention: Duration
     athena_scan_limit_bytes: int

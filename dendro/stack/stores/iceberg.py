@@ -21,9 +21,10 @@ from constructs import Construct
 from dendro.catalog.model import FieldType, Source
 from dendro.ingest_lambda import constants as env
 from dendro.stack.names import ATHENA_RESULTS_PREFIX, ICEBERG_PREFIX, OutputKey, glue_database_name
-from dendro.stack.schema_evolution.ddl import Column
+from dendro.stack.schema_evolution.ddl import EVENT_ID_COLUMN, Column
 from dendro.stack.schema_evolution.tables import IcebergTables
 from dendro.stack.stores.base import Delivery, StoreProps
+from dendro.stack.stores.iceberg_maintenance import IcebergMaintenance
 
 if TYPE_CHECKING:
     from dendro.stack.stores.iceberg_delivery import IcebergDeliveryStream
@@ -42,7 +43,8 @@ ATHENA_ENGINE = "Athena engine version 3"
 
 
 def table_columns(source: Source) -> tuple[Column, ...]:
-    return tuple((f.name, ICEBERG_TYPES[f.type]) for f in source.columns)
+    """The catalog's columns, then the record hash the `_unique` views de-duplicate on."""
+    return (*((f.name, ICEBERG_TYPES[f.type]) for f in source.columns), (EVENT_ID_COLUMN, "string"))
 
 
 class IcebergStore(Construct):
@@ -59,17 +61,29 @@ class IcebergStore(Construct):
         self._database_name = glue_database_name(props.database_name)
         self.location = f"s3://{bucket.bucket_name}/{ICEBERG_PREFIX}"
 
-        self.database = glue.CfnDatabase(
-            self,
-            "Database",
-            catalog_id=stack.account,
-            database_input=glue.CfnDatabase.DatabaseInputProperty(
-                name=self._database_name,
-                description=f"Dendro pipeline {stack.stack_name}: one Iceberg table per source type",
-                location_uri=self.location,
-            ),
-        )
-        self.database.apply_removal_policy(removal)
+        # A database kept by an earlier stack (--keep-data) is used as it is: creating it again would
+        # fail on its name. Its tables adopt themselves (CREATE TABLE IF NOT EXISTS, then new columns).
+        self.database: glue.CfnDatabase | None = None
+        if not props.adopt_database:
+            self.database = glue.CfnDatabase(
+                self,
+                "Database",
+                catalog_id=stack.account,
+                database_input=glue.CfnDatabase.DatabaseInputProperty(
+                    name=self._database_name,
+                    description=f"Dendro pipeline {stack.stack_name}: one Iceberg table per source type",
+                    location_uri=self.location,
+                ),
+            )
+            self.database.apply_removal_policy(removal)
+        # Kept tables keep their files in the kept bucket: every role that touches table files gets it.
+        self.data_arns = [bucket.arn_for_objects(f"{ICEBERG_PREFIX}*")]
+        self.bucket_arns = [bucket.bucket_arn]
+        if props.kept_bucket:
+            kept = stack.format_arn(service="s3", region="", account="", resource=props.kept_bucket)
+            self.bucket_arns.append(kept)
+            self.data_arns.append(f"{kept}/{ICEBERG_PREFIX}*")
+        self.kept_bucket = props.kept_bucket
 
         bucket.add_lifecycle_rule(
             id="ExpireQueryResults", prefix=ATHENA_RESULTS_PREFIX, expiration=props.athena_results_expiry
@@ -113,13 +127,23 @@ class IcebergStore(Construct):
             location=self.location,
             tables=self.columns,
             glue_arns=self.glue_arns(),
-            data_arns=[bucket.arn_for_objects(f"{ICEBERG_PREFIX}*")],
+            data_arns=self.data_arns,
             results_arn=bucket.arn_for_objects(f"{ATHENA_RESULTS_PREFIX}*"),
-            bucket_arn=bucket.bucket_arn,
+            bucket_arns=self.bucket_arns,
             removal=removal,
         )
         for table in self.tables.tables.values():
-            table.node.add_dependency(self.database, self.workgroup)
+            table.node.add_dependency(*(d for d in (self.database, self.workgroup) if d is not None))
+        self.maintenance = IcebergMaintenance(
+            self,
+            "Maintenance",
+            database=self._database_name,
+            tables=self.tables.tables,
+            location=self.location,
+            data_arns=self.data_arns,
+            bucket_arns=self.bucket_arns,
+            glue_arns=self.glue_arns(),
+        )
 
     @property
     def database_name(self) -> str:
@@ -154,6 +178,7 @@ class IcebergStore(Construct):
         function: lambda_.IFunction,
         buffer_interval: Duration,
         buffer_size: Size,
+        commit_interval: Duration | None = None,
     ) -> IcebergDeliveryStream:
         from dendro.stack.stores.iceberg_delivery import IcebergDeliveryStream
 
@@ -164,6 +189,7 @@ class IcebergStore(Construct):
             function=function,
             buffer_interval=buffer_interval,
             buffer_size=buffer_size,
+            commit_interval=commit_interval,
         )
         # Firehose checks its destination tables when the stream is created.
         stream.node.add_dependency(self.tables)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_timestream as timestream
 from constructs import Construct
@@ -32,14 +32,27 @@ class TimestreamStore(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, props: StoreProps) -> None:
         super().__init__(scope, construct_id)
         removal = RemovalPolicy.RETAIN if props.keep_data else RemovalPolicy.DESTROY
-        self.database = timestream.CfnDatabase(self, "Database", database_name=props.database_name)
-        self.database.apply_removal_policy(removal)
+        stack = Stack.of(self)
+        # A database and tables kept by an earlier stack (--keep-data) are used as they are: creating
+        # them again would fail on their names. Adopted tables keep the settings they had.
+        self.database: timestream.CfnDatabase | None = None
+        if not props.adopt_database:
+            self.database = timestream.CfnDatabase(self, "Database", database_name=props.database_name)
+            self.database.apply_removal_policy(removal)
         self.tables: dict[str, timestream.CfnTable] = {}
+        self.table_arns: dict[str, str] = {}
         for source in props.sources:
+            if source.type in props.adopt_tables:
+                self.table_arns[source.type] = stack.format_arn(
+                    service="timestream",
+                    resource="database",
+                    resource_name=f"{props.database_name}/table/{source.type}",
+                )
+                continue
             table = timestream.CfnTable(
                 self,
                 table_construct_id(source.type),
-                database_name=self.database.ref,
+                database_name=self.database.ref if self.database else props.database_name,
                 table_name=source.type,
                 # Retention values are strings in CloudFormation (aws-notes §1).
                 retention_properties={
@@ -71,6 +84,7 @@ class TimestreamStore(Construct):
             )
             table.apply_removal_policy(removal)
             self.tables[source.type] = table
+            self.table_arns[source.type] = table.attr_arn
         self._database_name = props.database_name
 
     @property
@@ -79,7 +93,7 @@ class TimestreamStore(Construct):
 
     @property
     def table_names(self) -> Mapping[str, str]:
-        return {type_id: type_id for type_id in self.tables}
+        return {type_id: type_id for type_id in self.table_arns}
 
     def ingest_environment(self) -> Mapping[str, str]:
         return {env.STORE: self.kind, env.DATABASE: self._database_name}
@@ -88,7 +102,7 @@ class TimestreamStore(Construct):
         iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["timestream:WriteRecords"],
-            resource_arns=[table.attr_arn for table in self.tables.values()],
+            resource_arns=list(self.table_arns.values()),
         )
         # The SDK discovers the ingest endpoint first; DescribeEndpoints takes no resource (aws-notes §1).
         iam.Grant.add_to_principal(

@@ -1,0 +1,79 @@
+"""Issue 14 item 3 on synthesized templates: a database kept by an earlier stack (--keep-data) is left
+out of the template so that the deploy adopts it instead of failing on its name; kept iceberg files
+stay reachable in the kept bucket; what was deployed is published for the next deploy to carry over."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
+
+    from dendro.stack.feature_flags import FEATURE_FLAGS
+    from dendro.stack.props import DendroProps
+    from dendro.stack.stack import DendroStack
+
+    app = cdk.App(outdir=str(tmp_path_factory.mktemp("cdk.out")), context=FEATURE_FLAGS)
+    sources = ("nginx_access", "syslog")
+    iceberg = DendroStack(
+        app,
+        "Adopted",
+        props=DendroProps(
+            bundle=False, sources=sources, keep_data=True, adopt_database=True, kept_bucket="old-bucket"
+        ),
+    )
+    timestream = DendroStack(
+        app,
+        "AdoptedTs",
+        props=DendroProps(
+            store="timestream", bundle=False, sources=sources, adopt_database=True, adopt_tables=("syslog",)
+        ),
+    )
+    return {
+        name: Template.from_stack(stack).to_json()
+        for name, stack in (("iceberg", iceberg), ("timestream", timestream))
+    }
+
+
+def _of(template: dict[str, Any], kind: str) -> dict[str, Any]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def test_an_adopted_glue_database_is_not_created_and_its_bucket_is_granted(templates: dict[str, Any]) -> None:
+    template = templates["iceberg"]
+    assert _of(template, "AWS::Glue::Database") == {}
+    assert len(_of(template, "Custom::IcebergTable")) == 2  # tables adopt themselves (IF NOT EXISTS)
+    text = str(_of(template, "AWS::IAM::Policy"))
+    # Firehose, the table handler and Glue's optimizers all reach the kept files.
+    assert text.count(":s3:::old-bucket/iceberg/*") >= 3
+    settings = template["Outputs"]["DeploySettings"]["Value"]
+    assert settings == (
+        "dendro:keepData=true;dendro:adoptDatabase=true;dendro:adoptTables=;dendro:keptBucket=old-bucket"
+    )
+
+
+def test_adopted_timestream_database_and_tables_are_not_created_but_granted(
+    templates: dict[str, Any],
+) -> None:
+    template = templates["timestream"]
+    assert _of(template, "AWS::Timestream::Database") == {}
+    tables = _of(template, "AWS::Timestream::Table")
+    assert [t["Properties"]["TableName"] for t in tables.values()] == ["nginx_access"]
+    [created] = tables.values()
+    assert created["Properties"]["DatabaseName"] == "AdoptedTs"
+    statements = [
+        s
+        for p in _of(template, "AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    writes = [s for s in statements if s["Action"] == "timestream:WriteRecords"]
+    assert ":database/AdoptedTs/table/syslog" in str(writes) and "Fn::GetAtt" in str(writes)
+    assert template["Outputs"]["TableNames"]["Value"] == "nginx_access,syslog"
