@@ -138,7 +138,8 @@ def test_adding_a_field_changes_only_that_tables_columns_which_the_handler_adds(
     assert diff.modified == {nginx_table: ["/Columns"]}
     old = before[nginx_table]["Properties"]["Columns"]
     new = after[nginx_table]["Properties"]["Columns"]
-    assert new == [*old, ["upstream_status", "bigint"]]
+    # The catalog's columns, then the store's own event_id; ADD COLUMNS appends, order is by name.
+    assert new == [*old[:-1], ["upstream_status", "bigint"], ["event_id", "string"]]
     # What the handler does with that update (against Stubber in test_iceberg_tables_handler.py).
     evolution = plan(dict(map(tuple, old)), [tuple(c) for c in new])
     assert evolution.added == (("upstream_status", "bigint"),) and evolution.kept == ()
