@@ -154,7 +154,8 @@ def ingest_object(obj: StagedObject, rt: Runtime, counts: PipelineCounts) -> Obj
         if reject.reason == TOO_MANY_REJECTS:
             continue
         counts.rejected[reject.type or UNKNOWN_TYPE] += 1
-    counts.rejected[UNKNOWN_TYPE] += omitted.total()
+    if omitted:
+        counts.rejected[UNKNOWN_TYPE] += omitted.total()
     outcome.written = sum(result.written.values())
     outcome.rejected = sum(1 for r in rejects if r.reason != TOO_MANY_REJECTS) + omitted.total()
     outcome.records = outcome.written + outcome.rejected
