@@ -1,6 +1,7 @@
 """Throughput of the local collector: records over loopback HTTP into DuckDB.
 
     python benchmarks/collector.py [--records 1000000] [--clients 4] [--batch 10000]
+    python benchmarks/collector.py --batch 1000 --clients 2   # Vector's small batches, as issue 15 measures
 
 Starts `dendro local up` as a subprocess on a free port with a fresh store, then posts from
 `--clients` threads at once, as Vector's http sink does: gzip NDJSON batches of nginx_access events
@@ -10,7 +11,9 @@ so the figure is the collector's. The run ends by checking the store holds exact
 
 Batch size: Vector's http sink fills a batch up to `batch.max_bytes` (10 MB by default) or for
 `batch.timeout_secs` (1 s). An agent pushing thousands of events per second therefore sends batches
-of about 18,000 of these ~550-byte events; 10,000 is on the small side of that.
+of about 18,000 of these ~550-byte events; 10,000 is on the small side of that. Agents with less
+traffic send smaller batches, more often: `--batch 1000` measures that case, where the cost per
+request (round trip, commit) weighs most.
 
 Last line: records_per_s=N peak_rss_mb=M  (M is the collector process's peak resident memory)
 """
@@ -45,24 +48,33 @@ SAMPLES = REPO / "tests" / "samples" / "nginx_access"
 TEMPLATE_HOST = "bench-host-0000000"
 
 
-def make_bodies(records: int, batch: int) -> list[bytes]:
-    """gzip NDJSON bodies; every batch carries its own host name, so no two bodies are alike."""
+def make_lines(records: int, batch: int) -> list[list[bytes]]:
+    """NDJSON lines (newline included) in batches of `batch`; every batch carries its own host name,
+    so no two bodies are alike."""
     source = SOURCES["nginx_access"]
     program = compile_program(parse_program(source, host=TEMPLATE_HOST))
     lines: list[bytes] = []
     for path in sorted(SAMPLES.glob("*.log")):
         events = read_events(path.read_bytes(), source.default_collector.multiline)
-        lines += [orjson.dumps(e) for e in remap_all(program, [{"message": e.text} for e in events])]
-    template = b"\n".join((lines * (batch // len(lines) + 1))[:batch]) + b"\n"
-    bodies = []
+        remapped = remap_all(program, [{"message": e.text} for e in events])
+        lines += [orjson.dumps(e, option=orjson.OPT_APPEND_NEWLINE) for e in remapped]
+    template = (lines * (batch // len(lines) + 1))[:batch]
+    batches = []
     for number in range(records // batch):
-        body = template.replace(TEMPLATE_HOST.encode(), f"bench-host-{number:07d}".encode())
-        bodies.append(gzip.compress(body, compresslevel=1))
-    return bodies
+        host = f"bench-host-{number:07d}".encode()
+        batches.append([line.replace(TEMPLATE_HOST.encode(), host) for line in template])
+    return batches
+
+
+def make_bodies(records: int, batch: int) -> list[bytes]:
+    """gzip NDJSON bodies, one per batch of `make_lines`."""
+    return [gzip.compress(b"".join(lines), compresslevel=1) for lines in make_lines(records, batch)]
 
 
 def start_collector(db: Path) -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, "-m", "dendro.cli.local", "up", "--port", "0", "--db", str(db)]
+    # The dashboard runs too (on any free port), as in a real `dendro local up`.
+    command = [sys.executable, "-m", "dendro.cli.local", "up", "--port", "0", "--dashboard-port", "0"]
+    command += ["--db", str(db)]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     for line in process.stdout:

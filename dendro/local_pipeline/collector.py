@@ -15,10 +15,10 @@ Two credentials: the ingest token (`token`, what agents hold) posts to `/` only;
 read token (`read_token`), generated at start when not given and left in the owner-only runtime file
 that `dendro query` and the dashboard read. An agent's token therefore never reads the store.
 
-Server: the standard library's ThreadingHTTPServer, chosen on purpose. Each request is one large
-batch, so per-request overhead is not what limits throughput (decoding and the DuckDB append are);
-a blocking thread per connection maps directly onto "answer only after the commit", waiting on the
-writer thread with no event loop to bridge to DuckDB's blocking API; and it adds no dependency.
+The HTTP layer (collector_http.py) is an ASGI app served by uvicorn: connections cost no thread, and
+the CPU work runs on a fixed pool, so the thread count is bounded whatever the senders do. A request
+is weighed before its body is read: when the batches admitted but not yet committed would pass
+`max_pending_bytes`, the answer is 429 at once, so overload costs no decoding.
 """
 
 from __future__ import annotations
@@ -30,11 +30,9 @@ import logging
 import os
 import secrets
 import signal
-import socket
 import threading
-import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -58,19 +56,26 @@ from dendro.local_pipeline.query import (
     write_runtime,
 )
 from dendro.local_pipeline.store import Store, Write
-from dendro.local_pipeline.writer import QueueFullError, Writer, WriterClosedError
+from dendro.local_pipeline.writer import Pending, QueueFullError, Writer, WriterClosedError
 
 log = logging.getLogger("dendro.collector")
 
 DEFAULT_PORT = 8686
 # Vector's http sink sends batches of up to 10 MB (batch.max_bytes) before compression.
 MAX_BODY_BYTES = 32 * 1024 * 1024
-# Batches decoded and waiting for their commit; in memory they weigh three to four times this.
+# Batches admitted and not yet committed, counted decompressed; decoded, they weigh three to four
+# times this in memory, which bounds the collector's peak under overload.
 MAX_PENDING_BYTES = 64 * 1024 * 1024
 # /query: each query within these limits; a few at once, each on its own cursor, so a runaway query
 # holds one slot for at most its timeout and never blocks `SELECT 1` behind it.
 QUERY_LIMITS = Limits(timeout=30.0, max_rows=100_000, max_bytes=64 * 1024 * 1024)
 QUERY_SLOTS = 4
+# Before a gzip body is read its decompressed size is unknown: it is weighed at this many times its
+# length until it is decompressed (NDJSON logs compress 5-15x; the running ratio replaces this guess).
+GZIP_RATIO_GUESS = 10.0
+# Threads that decompress, decode and route bodies. The GIL lets one run at a time; a second one
+# keeps the CPU busy while the first hands its rows over to a writer.
+DECODE_THREADS = 2
 
 
 __all__ = ["Collector", "CollectorConfig", "InsecureBindError", "check_bind", "is_loopback"]
@@ -89,6 +94,13 @@ class CollectorConfig:
     # and if the commit did land, the batch id makes the retry a no-op.
     commit_timeout: float = 60.0
     query_limits: Limits = QUERY_LIMITS  # per /query request
+    # A body that stops arriving for this long is dropped (408): a slow sender holds no budget forever.
+    body_timeout: float = 30.0
+    # On SIGTERM, requests whose body is complete get this long to be committed and answered; bodies
+    # still arriving are refused at once (503), so a slow sender cannot hold the shutdown.
+    shutdown_timeout: float = 10.0
+    # Open connections beyond this are answered 503 and closed.
+    max_connections: int = 1024
 
 
 def check_bind(host: str, token: str | None, read_token: str | None = None) -> None:
@@ -125,12 +137,18 @@ class Collector:
         self._query_con = self.store.con.cursor()
         self._query_lock = threading.Lock()
         self._query_slots = threading.BoundedSemaphore(QUERY_SLOTS)
-        self._state = threading.Condition()
-        self._in_flight = 0
-        self._closing = False
+        self._queries_running: set[Any] = set()  # their cursors, interrupted by close()
+        self.decoders = ThreadPoolExecutor(DECODE_THREADS, thread_name_prefix="dendro-decode")
+        # One more thread than slots, so that a query over the slots waits for one (then 503s) there.
+        self.queries = ThreadPoolExecutor(QUERY_SLOTS + 1, thread_name_prefix="dendro-query")
+        self._budget = threading.Lock()
+        self._admitted_bytes = 0
+        self._gzip_ratio = GZIP_RATIO_GUESS
         self._closed = False
+        from dendro.local_pipeline.collector_http import CollectorServer  # it imports this module
+
         try:
-            self.server = _Server(config.host, config.port, self)
+            self.server = CollectorServer(self)
         except OSError:
             self.writer.close()
             self.store.close()
@@ -146,76 +164,111 @@ class Collector:
         return f"http://{shown}:{port}"
 
     def serve_forever(self) -> None:
-        self.server.serve_forever(poll_interval=0.2)
+        self.server.serve_forever()
 
     def request_stop(self) -> None:
-        """Stop accepting requests; safe from a signal handler (the wait happens in another thread)."""
-        with self._state:
-            self._closing = True
-        threading.Thread(target=self.server.shutdown, name="dendro-shutdown", daemon=True).start()
+        """Stop accepting requests; safe from a signal handler and from any thread."""
+        self.server.request_stop()
 
     def close(self) -> None:
-        """Finish the requests in flight (their batches are committed and acknowledged), commit
-        anything still queued, then release the store. Call after serve_forever() has returned."""
-        with self._state:
-            if self._closed:
-                return
-            self._closed = True
-            self._closing = True
-            self._state.wait_for(lambda: self._in_flight == 0, timeout=self.config.commit_timeout + 5)
-        self.server.server_close()
+        """Commit anything still queued, then release the store. Call after serve_forever() has
+        returned (it waits, within `shutdown_timeout`, for the requests in flight to be answered)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.server.close()
+        self.decoders.shutdown(wait=True, cancel_futures=True)
+        with self._query_lock:
+            for cursor in self._queries_running:  # a long query must not hold the shutdown
+                cursor.interrupt()
+        self.queries.shutdown(wait=True, cancel_futures=True)
         self.writer.close()
         runtime_path(self.store.path).unlink(missing_ok=True)
         self._query_con.close()
         self.store.close()
 
-    def enter(self) -> bool:
-        with self._state:
-            if self._closing:
-                return False
-            self._in_flight += 1
-            return True
+    def admit(self, length: int, gzipped: bool) -> int | None:
+        """Weigh a body of `length` bytes on the wire before reading it: the bytes it reserves, or None
+        when the batches already admitted and not yet committed leave no room (the caller answers 429
+        without reading it). One body is always admitted when nothing else is queued, so a body under
+        the size limit is never refused for good."""
+        weight = min(int(length * self._gzip_ratio) if gzipped else length, self.config.max_body_bytes)
+        with self._budget:
+            if self._admitted_bytes and self._admitted_bytes + weight > self.config.max_pending_bytes:
+                return None
+            self._admitted_bytes += weight
+        return weight
 
-    def leave(self) -> None:
-        with self._state:
-            self._in_flight -= 1
-            self._state.notify_all()
+    def reweigh(self, reserved: int, wire: int, plain: int) -> int:
+        """Replace a reservation by the body's real decompressed size; returns the new reservation."""
+        with self._budget:
+            self._admitted_bytes += plain - reserved
+            if wire and plain > wire:  # learn the senders' compression ratio, slowly
+                self._gzip_ratio = 0.9 * self._gzip_ratio + 0.1 * (plain / wire)
+        return plain
 
-    def ingest(self, body: bytes) -> tuple[int, dict[str, Any]]:
-        """Decode, validate and commit one posted body; the HTTP status and JSON answer."""
+    def release(self, reserved: int) -> None:
+        with self._budget:
+            self._admitted_bytes -= reserved
+
+    @property
+    def admitted_bytes(self) -> int:
+        return self._admitted_bytes
+
+    def prepare(self, body: bytes) -> tuple[int, dict[str, Any], Write | None, int]:
+        """Decompress, decode and route one posted body (CPU only, no I/O): the status and answer, the
+        Write to commit when there is one (then the answer stands once it is committed), and the
+        decompressed size."""
         try:
             plain = decompress(body, self.config.max_body_bytes)
         except PayloadTooLargeError as error:
-            return 413, {"error": f"{error}; lower batch.max_bytes in the Vector http sink"}
+            return 413, {"error": f"{error}; lower batch.max_bytes in the Vector http sink"}, None, 0
         except DecodeError as error:
-            return 400, {"error": str(error), "records": 0}
+            return 400, {"error": str(error), "records": 0}, None, 0
         batch = self.router.ingest(plain)
         counts = batch.counts()
         if not batch.records:
-            return 200, counts
-        # Such a body is kept in `_rejects` like any other reject, and still answered 400: the sender
-        # is misconfigured, and retrying the same bytes would not help.
-        not_json = not batch.stored and set(counts["reasons"]) == {"invalid_json"}
+            return 200, counts, None, len(plain)
+        # Such a body is kept in `_rejects` like any other reject, and still answered 400 (once its
+        # rejects are committed): the sender is misconfigured, and retrying the same bytes would not help.
+        status = 400 if not batch.stored and set(counts["reasons"]) == {"invalid_json"} else 200
         # Vector resends a batch byte for byte, so the body's hash identifies it across retries.
         batch_id = hashlib.blake2b(plain, digest_size=16).hexdigest()
+        return status, counts, Write(batch, batch_id), len(plain)
+
+    def submit(self, write: Write, size: int, on_done: Any = None) -> Pending | tuple[int, dict[str, Any]]:
+        """Queue a prepared Write for the writers: its Pending, or the refusal to answer with."""
         try:
-            pending = self.writer.submit(Write(batch, batch_id), len(plain))
+            return self.writer.submit(write, size, on_done)
         except QueueFullError as error:
             return 429, {"error": f"{error}; retry shortly"}
         except WriterClosedError as error:
             return 503, {"error": f"{error}; retry shortly"}
-        if not pending.done.wait(self.config.commit_timeout):
-            return 503, {"error": "the commit is taking too long; retry (a repeat is not stored twice)"}
+
+    @staticmethod
+    def outcome(pending: Pending, status: int, counts: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """The answer for a Write once its commit is done (`status` as `prepare` gave it)."""
         if pending.error is not None:
             log.error("commit failed: %s", pending.error)
             return 500, {"error": f"the batch could not be committed ({pending.error}); retry"}
-        counts["duplicate"] = not pending.stored
-        if not_json:
-            return 400, {
-                "error": 'no record in the body is JSON; set encoding.codec = "json" in the Vector http sink',
-                **counts,
-            }
-        return 200, counts
+        answer = {**counts, "duplicate": not pending.stored}
+        if status == 400:
+            message = 'no record in the body is JSON; set encoding.codec = "json" in the Vector http sink'
+            return 400, {"error": message, **answer}
+        return 200, answer
+
+    def ingest(self, body: bytes) -> tuple[int, dict[str, Any]]:
+        """Decode, validate and commit one posted body, blocking until the commit; the HTTP status
+        and JSON answer. (The HTTP layer runs the same steps without blocking a thread per request.)"""
+        status, answer, write, size = self.prepare(body)
+        if write is None:
+            return status, answer
+        pending = self.submit(write, size)
+        if not isinstance(pending, Pending):
+            return pending
+        if not pending.done.wait(self.config.commit_timeout):
+            return 503, {"error": "the commit is taking too long; retry (a repeat is not stored twice)"}
+        return self.outcome(pending, status, answer)
 
     def query(self, sql: str) -> tuple[int, bytes]:
         limits = self.config.query_limits
@@ -224,9 +277,12 @@ class Collector:
         try:
             with self._query_lock:
                 cursor = self._query_con.cursor()
+                self._queries_running.add(cursor)
             try:
                 result = run_query(cursor, sql, limits)
             finally:
+                with self._query_lock:
+                    self._queries_running.discard(cursor)
                 cursor.close()
         except QueryError as error:
             return 400, orjson.dumps({"error": str(error)})
@@ -276,155 +332,3 @@ def serve_until_signal(collector: Collector) -> None:
     finally:
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True  # idle keep-alive connections must not hold the process at exit
-    request_queue_size = 64
-
-    def __init__(self, host: str, port: int, collector: Collector) -> None:
-        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.collector = collector
-        super().__init__((host, port), _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as Vector expects
-    server: _Server
-    timeout = 120  # seconds an idle keep-alive connection is kept
-
-    def _refused(self) -> bool:
-        """The shared Host / origin checks, before anything else is read."""
-        refusal = self.server.collector.guard.check(self.command, self.headers)
-        if refusal is None:
-            return False
-        self.close_connection = True
-        self._answer(refusal.status, {"error": refusal.reason})
-        return True
-
-    def do_GET(self) -> None:
-        if self._refused():
-            return
-        if urllib.parse.urlsplit(self.path).path == "/healthz":
-            self._answer(200, {"status": "ok"})
-        else:
-            self._answer(404, {"error": "GET /healthz, or POST events to /"})
-
-    def do_POST(self) -> None:
-        collector = self.server.collector
-        if self._refused():
-            return
-        if not collector.enter():
-            self.close_connection = True
-            self._answer(503, {"error": "the collector is shutting down; retry"}, retry_after=True)
-            return
-        try:
-            self._post(collector)
-        finally:
-            collector.leave()
-
-    def _post(self, collector: Collector) -> None:
-        limit = collector.config.max_body_bytes
-        path = urllib.parse.urlsplit(self.path).path
-        refused = collector.authorize(path, self.headers.get("Authorization"), self.client_address[0])
-        if refused is not None:
-            status, message = refused
-            self._discard_body(limit)
-            self._answer(status, {"error": message}, authenticate=status == 401, retry_after=status == 429)
-            return
-        if path not in ("/", "/query"):
-            self._discard_body(limit)
-            self._answer(404, {"error": f"no endpoint {path}; POST events to /"})
-            return
-        encoding = self.headers.get("Content-Encoding", "identity").strip().lower()
-        if encoding not in ("", "identity", "gzip", "x-gzip"):
-            self._discard_body(limit)
-            message = f'Content-Encoding {encoding!r} is not supported; set compression = "gzip" (or none)'
-            self._answer(400, {"error": message})
-            return
-        body = self._read_body(limit)
-        if body is None:
-            return
-        if path == "/query":
-            status, data = collector.query(body.decode("utf-8", errors="replace"))
-            self._answer(status, data)
-            return
-        status, answer = collector.ingest(body)
-        if status != 200:
-            log.warning("%s %s: %s", self.client_address[0], status, answer.get("error"))
-        self._answer(status, answer, retry_after=status in (429, 503))
-
-    def _read_body(self, limit: int) -> bytes | None:
-        length = self._content_length()
-        if length is None:
-            return None
-        if length > limit:
-            # Read it anyway (up to a point) so that the sender sees the 413 rather than a reset.
-            self._discard_body(4 * limit)
-            self._answer(
-                413,
-                {
-                    "error": f"body of {length} bytes is over the {limit}-byte limit; lower "
-                    "batch.max_bytes in the Vector http sink"
-                },
-            )
-            return None
-        body = self.rfile.read(length)
-        if len(body) < length:
-            self.close_connection = True  # the client went away mid-body
-            return None
-        return body
-
-    def _content_length(self) -> int | None:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            self.close_connection = True
-            self._answer(411, {"error": "send a Content-Length; chunked bodies are not accepted"})
-            return None
-        try:
-            length = int(self.headers.get("Content-Length", ""))
-        except ValueError:
-            self.close_connection = True
-            self._answer(411, {"error": "send a Content-Length header"})
-            return None
-        return max(length, 0)
-
-    def _discard_body(self, limit: int) -> None:
-        """Read and drop an unwanted body so the connection stays usable for the next request; a body
-        over `limit` closes the connection instead."""
-        try:
-            length = int(self.headers.get("Content-Length", "0"))
-        except ValueError:
-            length = 0
-        if length > limit or "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            self.close_connection = True
-            return
-        while length > 0:
-            chunk = self.rfile.read(min(length, 1 << 20))
-            if not chunk:
-                break
-            length -= len(chunk)
-
-    def _answer(
-        self,
-        status: int,
-        payload: dict[str, Any] | bytes,
-        *,
-        retry_after: bool = False,
-        authenticate: bool = False,
-    ) -> None:
-        body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("X-Content-Type-Options", "nosniff")
-        if retry_after:
-            self.send_header("Retry-After", "1")
-        if authenticate:
-            self.send_header("WWW-Authenticate", 'Bearer realm="dendro"')
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s " + format, self.client_address[0], *args)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -38,6 +39,9 @@ class Pending:
     done: threading.Event = field(default_factory=threading.Event)
     stored: bool = False  # False after `done` means a repeat of a committed batch
     error: BaseException | None = None
+    # Called on the writer thread once `done` is set: how an event loop learns of the commit
+    # without a thread blocked on `done` per request.
+    on_done: Callable[[], None] | None = None
 
 
 @dataclass
@@ -69,10 +73,10 @@ class Writer:
             thread.start()
         return self
 
-    def submit(self, write: Write, size: int) -> Pending:
+    def submit(self, write: Write, size: int, on_done: Callable[[], None] | None = None) -> Pending:
         """Queue `write` (`size` is what it weighs against the limit). Raises QueueFullError or
         WriterClosedError instead of blocking: the caller answers at once and the sender retries."""
-        pending = Pending(write, size)
+        pending = Pending(write, size, on_done=on_done)
         with self._lock:
             if self._closed:
                 raise WriterClosedError("the collector is shutting down")
@@ -140,6 +144,8 @@ class Writer:
                 self._pending_bytes -= sum(p.size for p in group)
             for pending in group:
                 pending.done.set()
+                if pending.on_done is not None:
+                    pending.on_done()
 
     def _count(self, pending: Pending, is_fresh: bool) -> None:
         totals = self.totals
