@@ -134,9 +134,22 @@ class Store:
         nothing stored, if the transaction fails; two transactions storing the same batch id at once
         conflict on `_batches`' key, so one of them fails rather than storing it twice."""
         con = con or self.con
+        # A repeat is rare (Vector resends only a batch whose answer it lost), so the batch ids are
+        # first claimed blind, in one statement: DuckDB refuses the whole INSERT if one id is already
+        # stored, and only then does the transaction start again, asking which ids are new. This saves
+        # a statement per batch and one per group, which a 1,000-event batch feels (~2 ms of 10).
+        try:
+            return self._write(con, writes, known=None)
+        except duckdb.ConstraintException:
+            return self._write(con, writes, known=self._stored_ids(con, writes))
+
+    def _write(
+        self, con: duckdb.DuckDBPyConnection, writes: Sequence[Write], known: set[str] | None
+    ) -> list[bool]:
         con.begin()
         try:
-            fresh = self._fresh(con, writes)
+            fresh = _fresh(writes, known or set())
+            self._record(con, [w for w, is_fresh in zip(writes, fresh, strict=True) if is_fresh])
             tables: dict[str, list[Row]] = {}
             rejects: list[tuple[Any, ...]] = []
             for write, is_fresh in zip(writes, fresh, strict=True):
@@ -147,7 +160,6 @@ class Store:
                 rejects.extend(
                     (write.received, r.type, r.reason, r.detail, r.raw) for r in write.batch.dead_letters()
                 )
-                self._record(con, write)
             for table, rows in tables.items():
                 if rows:
                     self._insert(con, table, rows)
@@ -173,35 +185,33 @@ class Store:
         dumps = orjson.dumps
         con.execute(self.insert_sql[table], [[dumps(row).decode() for row in rows]])
 
-    def _fresh(self, con: duckdb.DuckDBPyConnection, writes: Sequence[Write]) -> list[bool]:
+    def _stored_ids(self, con: duckdb.DuckDBPyConnection, writes: Sequence[Write]) -> set[str]:
         ids = [w.batch_id for w in writes if w.batch_id]
-        seen: set[str] = set()
-        if ids:
-            rows = con.execute(
-                f"SELECT id FROM {BATCHES} WHERE id IN (SELECT unnest($1::VARCHAR[]))", [ids]
-            ).fetchall()
-            seen = {row[0] for row in rows}
-        fresh = []
-        for write in writes:
-            if write.batch_id is None:
-                fresh.append(True)
-            elif write.batch_id in seen:
-                fresh.append(False)
-            else:
-                seen.add(write.batch_id)  # the same batch twice in one group: store it once
-                fresh.append(True)
-        return fresh
+        rows = con.execute(
+            f"SELECT id FROM {BATCHES} WHERE id IN (SELECT unnest($1::VARCHAR[]))", [ids]
+        ).fetchall()
+        return {row[0] for row in rows}
 
-    def _record(self, con: duckdb.DuckDBPyConnection, write: Write) -> None:
-        """The bookkeeping that makes the write exactly-once, in its transaction."""
-        batch = write.batch
-        if write.batch_id is not None:
+    def _record(self, con: duckdb.DuckDBPyConnection, writes: Sequence[Write]) -> None:
+        """The bookkeeping that makes the writes exactly-once, in their transaction: one statement
+        for every batch id of the group."""
+        batches = [w for w in writes if w.batch_id is not None]
+        if batches:
             con.execute(
-                f"INSERT INTO {BATCHES} VALUES ($1, $2, $3, $4, $5)",
-                [write.batch_id, write.received, batch.records, batch.stored, batch.rejected],
+                f"INSERT INTO {BATCHES} SELECT unnest($1::VARCHAR[]), unnest($2::TIMESTAMPTZ[]), "
+                "unnest($3::BIGINT[]), unnest($4::BIGINT[]), unnest($5::BIGINT[])",
+                [
+                    [w.batch_id for w in batches],
+                    [w.received for w in batches],
+                    [w.batch.records for w in batches],
+                    [w.batch.stored for w in batches],
+                    [w.batch.rejected for w in batches],
+                ],
             )
-        if write.checkpoint is not None:
+        for write in writes:
             c = write.checkpoint
+            if c is None:
+                continue
             if c.replaces is not None and c.replaces != c.content_hash:
                 con.execute(
                     f"DELETE FROM {IMPORTS} WHERE fingerprint = $1 AND type = $2 AND content_hash = $3",
@@ -233,3 +243,19 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _fresh(writes: Sequence[Write], known: set[str]) -> list[bool]:
+    """Per write, whether it is to be stored: not when its batch id is `known` (stored before) or
+    came earlier in the same group."""
+    seen = set(known)
+    fresh = []
+    for write in writes:
+        if write.batch_id is None:
+            fresh.append(True)
+        elif write.batch_id in seen:
+            fresh.append(False)
+        else:
+            seen.add(write.batch_id)
+            fresh.append(True)
+    return fresh

@@ -50,6 +50,7 @@ class Totals:
     duplicates: int = 0
     stored: int = 0
     rejected: int = 0
+    commits: int = 0  # transactions: fewer than batches when batches arrive together
     failed_commits: int = 0
 
 
@@ -136,6 +137,8 @@ class Writer:
             for pending in group:
                 pending.error = error
         else:
+            with self._lock:
+                self.totals.commits += 1
             for pending, is_fresh in zip(group, fresh, strict=True):
                 pending.stored = is_fresh
                 self._count(pending, is_fresh)
