@@ -69,6 +69,7 @@ class CollectorServer(uvicorn.Server):
                 log_level="warning",
                 lifespan="off",
                 http="h11",
+                server_header=False,
                 timeout_keep_alive=KEEP_ALIVE,
                 timeout_graceful_shutdown=max(1, round(config.shutdown_timeout)),
                 limit_concurrency=config.max_connections,
@@ -289,7 +290,8 @@ def _resolve(future: asyncio.Future[None]) -> None:
 
 
 class _Reply:
-    """Sends one JSON answer (the collector's only kind)."""
+    """Sends one JSON answer (the collector's only kind). Header names keep the usual casing (h11
+    sends them as given), for clients that compare them case-sensitively."""
 
     def __init__(self, send: Send) -> None:
         self.send = send
@@ -306,17 +308,17 @@ class _Reply:
     ) -> None:
         body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
         headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"x-content-type-options", b"nosniff"),
+            (b"Content-Type", b"application/json"),
+            (b"Content-Length", str(len(body)).encode()),
+            (b"X-Content-Type-Options", b"nosniff"),
         ]
         if retry_after:
-            headers.append((b"retry-after", b"1"))
+            headers.append((b"Retry-After", b"1"))
         if authenticate:
-            headers.append((b"www-authenticate", b'Bearer realm="dendro"'))
+            headers.append((b"WWW-Authenticate", b'Bearer realm="dendro"'))
         if allow:
-            headers.append((b"allow", allow.encode()))
+            headers.append((b"Allow", allow.encode()))
         if close:
-            headers.append((b"connection", b"close"))
+            headers.append((b"Connection", b"close"))
         await self.send({"type": "http.response.start", "status": status, "headers": headers})
         await self.send({"type": "http.response.body", "body": body})
