@@ -40,6 +40,12 @@ SAFE_CONFIG: Mapping[str, Any] = {
     "autoload_known_extensions": False,
     "autoinstall_known_extensions": False,
 }
+# Written data reaches the file at a checkpoint, when the WAL passes this size. DuckDB's default
+# (16 MB) checkpoints every ~13,000 nginx events, and each checkpoint rewrites the table's last,
+# partly filled row group (122,880 rows) whole: the collector wrote every row several times, and the
+# blocks freed by each rewrite stayed in the file. At 64 MB, 150,000 events cost ~15% less CPU and
+# make a file ~35% smaller (7.4 -> 4.7 MB), for a longer WAL replay after a crash (about a second).
+CHECKPOINT_THRESHOLD = "64MB"
 
 
 class StoreError(RuntimeError):
@@ -57,7 +63,10 @@ def default_db_path() -> Path:
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the store with SAFE_CONFIG and UTC display, then lock the configuration."""
     try:
-        con = duckdb.connect(str(path), read_only=read_only, config=dict(SAFE_CONFIG))
+        config = (
+            dict(SAFE_CONFIG) if read_only else {**SAFE_CONFIG, "checkpoint_threshold": CHECKPOINT_THRESHOLD}
+        )
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
     except (duckdb.IOException, duckdb.ConnectionException) as error:
         raise _open_error(path, error) from None
     con.execute("SET TimeZone = 'UTC'")
