@@ -1,8 +1,9 @@
 """Every catalog parser, run by the real VRL runtime over every real sample file of its source.
 
-Targets (issue 2): at least 99% of events pooled over a source's files, and at least 95% in every
-file of 20 lines or more, come out satisfying the catalog schema; every other event is flagged as
-unparsed with its raw line kept. Run with `-s` to read the per-file rates and the flagged lines.
+Targets (issue 13): at least 99% of events in every sample file, and at least 99.9% pooled over all
+of them, come out satisfying the catalog schema; every other event is flagged as unparsed with its
+raw line kept. Run with `-s` to read the per-file rates and each file's flagged lines with their
+reasons (benchmarks/parse_rates.py prints the same, and can measure an older parser).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import pytest
 from dendro.catalog import SOURCES
 from dendro.ingest_lambda.validate import Invalid, normalize
 from dendro.vector_configs.programs import parse_program
-from tests.support.samples import join_multiline, read_lines, sample_files
-from tests.support.vrl import compile_program, remap_all
+from tests.support.samples import SAMPLES, join_multiline, jsonable, read_lines, sample_files
+from tests.support.vrl import compile_program
 
 # Sample folder -> catalog type. Every folder in tests/samples is covered.
 SAMPLE_SOURCES = (
@@ -26,6 +27,7 @@ SAMPLE_SOURCES = (
     "apache_error",
     "postgres",
     "mongodb",
+    "mysql",
     "syslog",
 )
 
@@ -49,10 +51,9 @@ def replay(type_id: str, path: Path) -> FileResult:
     program = compile_program(parse_program(source, collector, host="sample-host"))
     lines = read_lines(path)
     result = FileResult(path, len(lines))
-    raws = list(join_multiline(lines, collector.multiline))
-    events = remap_all(program, [{"message": raw, "host": "sample-host", "file": str(path)} for raw in raws])
-    for raw, event in zip(raws, events, strict=True):
+    for raw in join_multiline(lines, collector.multiline):
         result.events += 1
+        event = jsonable(program.remap({"message": raw, "host": "sample-host", "file": str(path)}))
         row = normalize(event, source)
         if isinstance(row, Invalid):
             # Not parsed: it must still travel, flagged, with its raw line intact.
@@ -64,20 +65,31 @@ def replay(type_id: str, path: Path) -> FileResult:
     return result
 
 
-@pytest.mark.parametrize("type_id", SAMPLE_SOURCES)
-def test_parse_rate_on_real_samples(type_id: str) -> None:
-    results = [replay(type_id, path) for path in sample_files(type_id)]
+@pytest.fixture(scope="module")
+def results() -> dict[str, list[FileResult]]:
+    return {type_id: [replay(type_id, path) for path in sample_files(type_id)] for type_id in SAMPLE_SOURCES}
 
-    for r in results:
+
+@pytest.mark.parametrize("type_id", SAMPLE_SOURCES)
+def test_parse_rate_on_real_samples(type_id: str, results: dict[str, list[FileResult]]) -> None:
+    for r in results[type_id]:
         print(
             f"\n{type_id}/{r.path.name}: {r.parsed}/{r.events} events parsed ({r.rate:.2%}), {r.lines} lines"
         )
         for line in r.flagged[:20]:
             print(f"    flagged: {line}")
-    pooled = sum(r.parsed for r in results) / sum(r.events for r in results)
-    print(f"{type_id} pooled: {pooled:.2%}")
 
-    assert pooled >= 0.99
-    for r in results:
-        if r.lines >= 20:
-            assert r.rate >= 0.95, f"{r.path.name}: {r.rate:.2%}"
+    for r in results[type_id]:
+        assert r.rate >= 0.99, f"{r.path.name}: {r.rate:.2%}"
+
+
+def test_pooled_parse_rate(results: dict[str, list[FileResult]]) -> None:
+    every = [r for files in results.values() for r in files]
+    pooled = sum(r.parsed for r in every) / sum(r.events for r in every)
+    print(f"\npooled over {len(every)} files: {pooled:.3%}")
+
+    assert pooled >= 0.999
+
+
+def test_every_sample_folder_is_a_covered_catalog_type() -> None:
+    assert {p.name for p in SAMPLES.iterdir() if p.is_dir() and any(p.glob("*.log"))} == set(SAMPLE_SOURCES)

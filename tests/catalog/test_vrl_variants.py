@@ -1,0 +1,131 @@
+"""Server-log variants whose real lines tests/samples does not hold (issue 13), one test each, by the
+real VRL runtime (pyvrl). The variants the samples do hold are checked line by line in
+test_sample_fields.py; where a line here is written rather than copied, the comment says what it is
+built from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dendro.catalog import SOURCES
+from dendro.vector_configs.programs import parse_program
+from tests.support.samples import jsonable
+from tests.support.vrl import compile_program
+
+
+def parse(type_id: str, raw: str, **settings: str) -> dict[str, Any]:
+    program = compile_program(parse_program(SOURCES[type_id], host="h", settings=settings))
+    return jsonable(program.remap({"message": raw, "host": "h"}))
+
+
+def test_mysql_51_stamp_glued_to_the_message() -> None:
+    # MySQL 5.0/5.1 write "YYMMDD HH:MM:SS" and, for some InnoDB notes, no space before the text; the
+    # line is tests/samples/mysql/beats_mysql-ubuntu-5.5.53.log's "161209 14:18:51 InnoDB: ..." glued.
+    event = parse(
+        "mysql", "161209 14:18:51InnoDB: 5.5.53 started; log sequence number 0", timezone="Europe/Paris"
+    )
+
+    assert event["message"] == "InnoDB: 5.5.53 started; log sequence number 0"
+    assert event["timestamp"] == "2016-12-09T13:18:51.000000Z"
+
+
+def test_mysql_iso_stamp_without_zone_is_read_in_the_timezone() -> None:
+    # tests/samples/mysql/lnav_mysql_error.log's first line without its "Z".
+    raw = "2020-08-06T14:25:02.835618 0 [Note] [MY-012487] [InnoDB] DDL log recovery : begin"
+
+    assert parse("mysql", raw)["timestamp"] == "2020-08-06T14:25:02.835618Z"
+    assert parse("mysql", raw, timezone="Asia/Tokyo")["timestamp"] == "2020-08-06T05:25:02.835618Z"
+
+
+def test_mysql_rejects_name_the_variant() -> None:
+    assert (
+        "looks like a MySQL 5.0/5.1/5.5 error-log line"
+        in parse("mysql", "161309 14:18:51 [Note] x")["_parse_error"]
+    )
+
+
+def test_postgres_pg_ctl_output_around_entries() -> None:
+    # A log that is pg_ctl's stdout: pg_ctl's own strings (src/bin/pg_ctl/pg_ctl.c) around the
+    # server's lines, here tests/samples/postgres/lnav_postgres_0.log's first line.
+    entry = "2025-08-13 01:45:01.123 PDT [12345] LOG:  starting PostgreSQL 15.4 on x86_64-pc-linux-gnu"
+    first = parse("postgres", "waiting for server to start...." + entry)
+    joined = parse("postgres", entry + "\n done\nserver started")
+    alone = parse("postgres", "pg_ctl: another server might be running; trying to start server anyway")
+
+    assert (first["pid"], first["timestamp"]) == (12345, "2025-08-13T08:45:01.123000Z")
+    assert joined["message"] == "starting PostgreSQL 15.4 on x86_64-pc-linux-gnu"
+    assert alone["_parse_error"].startswith("preamble: pg_ctl message")
+
+
+def test_postgres_rejects_name_the_variant() -> None:
+    csv = (
+        '2019-07-07 10:23:11.332 CEST,"postgres","postgres",11830,"[local]",5d21ac2f.2e36,1,"idle",,'
+        'LOG,00000,"x"'
+    )
+    other_prefix = "[12345] 2025-08-13 LOG:  starting PostgreSQL 15.4"
+
+    assert "csvlog" in parse("postgres", csv)["_parse_error"]
+    assert "set log_line_prefix" in parse("postgres", other_prefix)["_parse_error"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "appname", "procid", "message"),
+    [
+        # dovecot's own log file (log_path): "<time> <process>: <level>: <text>", no hostname.
+        (
+            "Jan 29 13:54:06 auth-worker(22401): Info: sql(a@b.c,10.0.0.5): unknown user",
+            "auth-worker",
+            "22401",
+            "Info: sql(a@b.c,10.0.0.5): unknown user",
+        ),
+        (
+            "Aug 15 19:30:47 imap-login: Info: Logged in: user=<tom>, method=PLAIN",
+            "imap-login",
+            None,
+            "Info: Logged in: user=<tom>, method=PLAIN",
+        ),
+        (
+            "Aug 15 19:31:22 auth(tom,172.17.0.1,sasl:plain)<Cvgx>: Info: user-only: unknown user",
+            "auth",
+            None,
+            "Info: user-only: unknown user",
+        ),
+    ],
+)
+def test_syslog_without_hostname(raw: str, appname: str, procid: str | None, message: str) -> None:
+    event = parse("syslog", raw)
+
+    assert (event.get("hostname"), event["appname"], event.get("procid"), event["message"]) == (
+        None,
+        appname,
+        procid,
+        message,
+    )
+
+
+def test_apache_24_bracketed_ipv6_client_keeps_the_error_code() -> None:
+    # tests/samples/apache_error/crowdsec_apache_error.log's first line with an IPv6 client, as
+    # Apache 2.4 writes one.
+    raw = (
+        "[Fri Oct 08 17:08:41.203277 2021] [core:error] [pid 7005:tid 140667133085440] "
+        "[client [2001:db8::1]:51548] AH00126: Invalid URI in request GET /cgi-bin/ HTTP/1.1"
+    )
+    event = parse("apache_error", raw)
+
+    assert (event["client"], event["error_code"]) == ("[2001:db8::1]:51548", "AH00126")
+    assert event["message"] == "AH00126: Invalid URI in request GET /cgi-bin/ HTTP/1.1"
+
+
+@pytest.mark.parametrize("type_id", ["nginx_access", "apache_access"])
+def test_vhost_port_then_client_port(type_id: str) -> None:
+    # tests/samples/nginx_access/beats_nginx_access_with_host.log's fourth line with the client's
+    # port logged too ("%v:%p %h:%{remote}p" in Apache terms).
+    raw = (
+        'example.com:80 81.2.69.143:51548 - - [07/Dec/2016:11:05:07 +0100] "GET /ocelot HTTP/1.1" 200 571 '
+        '"-" "Mozilla/5.0"'
+    )
+    event = parse(type_id, raw)
+
+    assert (event["vhost"], event["client"]) == ("example.com:80", "81.2.69.143")

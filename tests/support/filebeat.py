@@ -1,0 +1,217 @@
+"""Agreement with a peer: Dendro's rows against the documents Filebeat produces for the same lines.
+
+Elastic ships, beside each Filebeat module test log, the documents Filebeat makes of it
+(`*.log-expected.json` in elastic/beats). tests/samples/filebeat_expected/ holds, for some sample
+files, the fields of those documents that Dendro has a column for (copied, with their commit). Each
+document is matched to the Dendro event that starts at its `log.offset` (or by order, for expected
+files written for a slightly different version of the log), and each field is compared after the
+normalisations listed in NORMALISED; DELIBERATE lists where Dendro differs on purpose, and why.
+
+    python -m tests.support.filebeat      # prints every disagreement and the agreement figure
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from dendro.catalog import SOURCES
+from dendro.local_pipeline.replay import read_events
+from dendro.vector_configs.programs import parse_program
+from tests.support.samples import SAMPLES, jsonable
+from tests.support.vrl import compile_program
+
+EXPECTED = SAMPLES / "filebeat_expected"
+
+# Filebeat field -> Dendro column, per source type ("*": any type).
+FIELDS: dict[str, dict[str, str]] = {
+    "*": {
+        "@timestamp": "timestamp",
+        "log.level": "level",
+        "message": "message",
+        "process.pid": "pid",
+        "process.thread.id": "tid",
+        "source.address": "client",
+        "user.name": "user",
+    },
+    "nginx_access": {
+        "http.request.method": "method",
+        "http.response.body.bytes": "bytes",
+        "http.response.status_code": "status",
+        "http.version": "protocol",
+        "url.original": "path",
+        "user_agent.original": "user_agent",
+        "http.request.referrer": "referer",
+        "nginx.ingress_controller.http.request.time": "request_time",
+        "nginx.ingress_controller.upstream.response.time": "upstream_response_time",
+    },
+    "nginx_error": {"nginx.error.connection_id": "connection"},
+    "apache_error": {"apache.error.module": "module"},
+    "mysql": {"process.thread.id": "thread_id"},
+    "postgres": {"postgresql.log.database": "database", "postgresql.log.session_line_number": "session_line"},
+    "syslog": {
+        "host.hostname": "hostname",
+        "process.name": "appname",
+        "process.pid": "procid",
+        "system.syslog.hostname": "hostname",
+        "system.syslog.message": "message",
+        "system.syslog.pid": "procid",
+        "system.syslog.program": "appname",
+    },
+}
+NORMALISED = {
+    "@timestamp": "compared as instants at millisecond precision (Filebeat keeps milliseconds); "
+    "RFC 3164 stamps have no year, so only month, day and time are compared",
+    "http.request.method": "compared case-insensitively (some Filebeat versions lower-case it)",
+    "http.version": 'Filebeat "1.1" is Dendro "HTTP/1.1"',
+    "source.address": "Apache 2.4 appends the client port, which Dendro keeps and Filebeat splits off",
+}
+# (sample, Filebeat field) -> why Dendro differs on purpose
+DELIBERATE: dict[tuple[str, str], str] = {
+    ("nginx_access/beats_nginx_ingress_controller.log", "http.request.method"): (
+        'a garbled method ("PATCHp", "geti") is not stored as a method: the column is a low-cardinality '
+        "dimension; the raw request keeps it"
+    ),
+    ("mysql/beats_mysql_error.log", "message"): (
+        "an untimestamped line (\"Version: '5.7.10' ...\") belongs to the entry above it: Dendro's "
+        "multiline rule joins it there, where this Filebeat version made it an event of its own"
+    ),
+    ("mysql/beats_mysql_error.log", "*"): "(the same joined line: no Dendro event starts there)",
+}
+_YEARLESS = re.compile(r"^(?:<\d{1,3}>)?[A-Z][a-z]{2} +\d{1,2} \d")
+
+
+@dataclass
+class Comparison:
+    sample: str
+    compared: int = 0
+    agreed: int = 0
+    deliberate: int = 0
+    skipped: list[str] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _same(name: str, expected: Any, got: Any, line: str) -> bool:
+    if got is None:
+        return False
+    if name == "@timestamp":
+        want, have = _instant(expected), _instant(got)
+        if _YEARLESS.match(line):
+            want, have = want.replace(year=2000), have.replace(year=2000)
+        return abs((want - have).total_seconds()) < 0.001
+    if name == "http.request.method":
+        return str(expected).upper() == str(got).upper()
+    if name == "http.version":
+        return f"HTTP/{expected}" == got
+    if name == "source.address":
+        return got == expected or re.sub(r":\d+$", "", str(got)) == expected
+    if isinstance(expected, float) or isinstance(got, float):
+        return abs(float(expected) - float(got)) < 1e-9
+    return str(expected) == str(got)
+
+
+def compare(
+    path: Path, run: Callable[[str, bytes, dict[str, str]], dict[int, tuple[str, dict]]]
+) -> Comparison:
+    meta = json.loads(path.read_text())
+    sample = meta["sample"]
+    type_id = sample.split("/")[0]
+    settings = {"timezone": meta["timezone"]} if "timezone" in meta else {}
+    data = (SAMPLES / sample).read_bytes()
+    events = run(type_id, data, settings)
+    mapping = {**FIELDS["*"], **FIELDS.get(type_id, {})}
+    result = Comparison(sample)
+    ordered = list(events.values())
+    for index, doc in enumerate(meta["documents"]):
+        offset = doc["log.offset"]
+        found = (
+            ordered[index] if meta.get("align") == "order" and index < len(ordered) else events.get(offset)
+        )
+        if found is None and offset >= len(data):
+            result.skipped.append(f"@{offset}: the expected file is for a longer version of this log")
+            continue
+        if found is None:
+            names = [n for n in doc if n in mapping]
+            if (sample, "*") in DELIBERATE:
+                result.deliberate += len(names)
+            else:
+                result.compared += len(names)
+                result.differences.append(f"@{offset}: no Dendro event starts there ({', '.join(names)})")
+            continue
+        line, event = found
+        if "event.original" in doc and doc["event.original"] != line:
+            result.skipped.append(f"@{offset}: the expected file is for another version of this line")
+            continue
+        if "_parse_error" in event:
+            names = [n for n in doc if n in mapping]
+            result.compared += len(names)
+            result.differences.append(f"@{offset}: rejected ({event['_parse_error']}): {', '.join(names)}")
+            continue
+        for name, expected in doc.items():
+            column = mapping.get(name)
+            if column is None:
+                continue
+            if name == "source.address" and str(expected) not in line:
+                result.skipped.append(f"@{offset}: {name} {expected!r} is not in this version of the line")
+                continue
+            got = event.get(column)
+            if _same(name, expected, got, line):
+                result.compared += 1
+                result.agreed += 1
+            elif (sample, name) in DELIBERATE:
+                result.deliberate += 1
+            else:
+                result.compared += 1
+                result.differences.append(f"@{offset}: {name} Filebeat {expected!r}, Dendro {column}={got!r}")
+    return result
+
+
+def run_dendro(type_id: str, data: bytes, settings: dict[str, str]) -> dict[int, tuple[str, dict]]:
+    """Dendro's events of a file, by the byte offset each starts at, with their first line."""
+    source = SOURCES[type_id]
+    collector = source.default_collector
+    program = compile_program(parse_program(source, collector, host="sample-host", settings=settings))
+    return {
+        event.start: (
+            event.text.split("\n", 1)[0],
+            jsonable(program.remap({"message": event.text, "host": "sample-host"})),
+        )
+        for event in read_events(data, collector.multiline)
+    }
+
+
+def compare_all() -> Iterator[Comparison]:
+    for path in sorted(EXPECTED.glob("*.json")):
+        yield compare(path, run_dendro)
+
+
+def report(results: list[Comparison]) -> tuple[int, int]:
+    compared = sum(r.compared for r in results)
+    agreed = sum(r.agreed for r in results)
+    for r in results:
+        rate = r.agreed / r.compared if r.compared else 1.0
+        print(
+            f"{r.sample}: {r.agreed}/{r.compared} agree ({rate:.1%}), {r.deliberate} deliberate differences"
+        )
+        for line in r.differences:
+            print(f"    differs {line}")
+        for line in r.skipped:
+            print(f"    skipped {line}")
+    deliberate = sum(r.deliberate for r in results)
+    print(f"agreement={agreed}/{compared} ({agreed / compared:.1%}) deliberate_differences={deliberate}")
+    for (sample, name), why in DELIBERATE.items():
+        print(f"    deliberate: {sample} {name}: {why}")
+    return agreed, compared
+
+
+if __name__ == "__main__":
+    report(list(compare_all()))
