@@ -17,8 +17,8 @@ import pytest
 from dendro.catalog import SOURCES
 from dendro.local_pipeline.replay import LineEvent, join_events
 from dendro.vector_configs.programs import parse_program
-from tests.support.samples import SAMPLES, jsonable, read_lines
-from tests.support.vrl import compile_program
+from tests.support.samples import SAMPLES, read_lines
+from tests.support.vrl import compile_program, remap_all
 
 Row = dict[str, Any]
 # sample file -> (settings, [(1-based line where the event starts, expected fields), ...])
@@ -623,10 +623,9 @@ def events_by_start_line(type_id: str, path: Path, settings: dict[str, str]) -> 
     collector = source.default_collector
     program = compile_program(parse_program(source, collector, host="sample-host", settings=settings))
     lines = (LineEvent(text, number, number) for number, text in enumerate(read_lines(path), start=1))
-    return {
-        event.start: jsonable(program.remap({"message": event.text, "host": "sample-host"}))
-        for event in join_events(lines, collector.multiline)
-    }
+    events = list(join_events(lines, collector.multiline))
+    rows = remap_all(program, [{"message": event.text, "host": "sample-host"} for event in events])
+    return {event.start: row for event, row in zip(events, rows, strict=True)}
 
 
 @pytest.mark.parametrize("name", TABLE)

@@ -22,9 +22,10 @@ from typing import Any
 
 from dendro.catalog import SOURCES
 from dendro.local_pipeline.replay import read_events
+from dendro.local_pipeline.vrl import compile_program
 from dendro.vector_configs.programs import parse_program
-from tests.support.samples import SAMPLES, jsonable
-from tests.support.vrl import compile_program
+from tests.support.parse_rates import remap_all
+from tests.support.samples import SAMPLES
 
 EXPECTED = SAMPLES / "filebeat_expected"
 
@@ -180,13 +181,9 @@ def run_dendro(type_id: str, data: bytes, settings: dict[str, str]) -> dict[int,
     source = SOURCES[type_id]
     collector = source.default_collector
     program = compile_program(parse_program(source, collector, host="sample-host", settings=settings))
-    return {
-        event.start: (
-            event.text.split("\n", 1)[0],
-            jsonable(program.remap({"message": event.text, "host": "sample-host"})),
-        )
-        for event in read_events(data, collector.multiline)
-    }
+    events = list(read_events(data, collector.multiline))
+    rows = remap_all(program, [{"message": event.text, "host": "sample-host"} for event in events])
+    return {event.start: (event.text.split("\n", 1)[0], row) for event, row in zip(events, rows, strict=True)}
 
 
 def compare_all() -> Iterator[Comparison]:
