@@ -129,3 +129,44 @@ def test_vhost_port_then_client_port(type_id: str) -> None:
     event = parse(type_id, raw)
 
     assert (event["vhost"], event["client"]) == ("example.com:80", "81.2.69.143")
+
+
+NGINX_ERROR_LINE = (
+    '2016/10/25 14:50:44 [error] 54053#0: *3 open() "/usr/local/Cellar/nginx/1.10.2_1/html/adsasd" failed '
+    "(2: No such file or directory), client: 127.0.0.1, server: localhost"
+)
+APACHE_ERROR_LINE = (
+    "[Mon Dec 26 16:22:08 2016] [error] [client 192.168.33.1] File does not exist: /var/www/favicon.ico"
+)
+ACCESS_LINE = '::1 - - [26/Dec/2016:16:16:29 +0200] "GET /favicon.ico HTTP/1.1" 404 209'
+
+
+@pytest.mark.parametrize(
+    ("type_id", "raw", "says"),
+    [
+        # Lines of tests/samples/*/beats_* files, given to the wrong source.
+        (
+            "nginx_access",
+            NGINX_ERROR_LINE,
+            "looks like an nginx error-log line: collect it as source nginx_error",
+        ),
+        (
+            "apache_access",
+            APACHE_ERROR_LINE,
+            "looks like an Apache error-log line: collect it as source apache_error",
+        ),
+        ("nginx_error", ACCESS_LINE, "looks like an access-log line: collect it as source nginx_access"),
+        (
+            "apache_error",
+            NGINX_ERROR_LINE,
+            "looks like an nginx error-log line: collect it as source nginx_error",
+        ),
+        (
+            "nginx_access",
+            '{"time": "2016-12-26T16:16:29+02:00", "status": 404}',
+            "looks like a JSON access log",
+        ),
+    ],
+)
+def test_web_rejects_name_the_source_a_line_belongs_to(type_id: str, raw: str, says: str) -> None:
+    assert says in parse(type_id, raw)["_parse_error"]

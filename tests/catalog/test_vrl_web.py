@@ -369,9 +369,11 @@ def test_apache_access(raw: str, fields: dict[str, Any]) -> None:
 ACCESS_GARBAGE = [
     pytest.param("", "access line", id="empty"),
     pytest.param("hello world", "access line", id="words"),
-    pytest.param('{"remote_addr": "1.2.3.4", "status": 200}', "access line", id="json-log"),
+    pytest.param('{"remote_addr": "1.2.3.4", "status": 200}', "looks like a JSON access log", id="json-log"),
     pytest.param(
-        '1.2.3.4 - - [29/Jul/2023:10:26:06 -0700] "GET / HTTP/1.1" 2', "access line", id="truncated"
+        '1.2.3.4 - - [29/Jul/2023:10:26:06 -0700] "GET / HTTP/1.1" 2',
+        "another log_format (or cut short)",
+        id="truncated",
     ),
     pytest.param(
         '1.2.3.4 - - [31/Feb/2023:10:26:06 -0700] "GET / HTTP/1.1" 200 5 "-" "-"',
@@ -395,7 +397,7 @@ ACCESS_GARBAGE = [
     ),
     pytest.param(
         '2016/10/25 14:49:34 [error] 54053#0: *1 open() "/x" failed, client: 127.0.0.1',
-        "access line",
+        "looks like an nginx error-log line: collect it as source nginx_error",
         id="error-log-line",
     ),
 ]
@@ -544,7 +546,9 @@ def test_nginx_error_fastcgi_continuation_lines_join_their_entry() -> None:
         pytest.param("2016/10/25 14:49:34 [fatal] 1#0: no such level", "not an", id="unknown-level"),
         pytest.param("2016/13/25 14:49:34 [error] 1#0: *1 month thirteen", "bad time", id="no-such-date"),
         pytest.param(
-            '127.0.0.1 - - [12/Apr/2018:09:48:40 +0200] "" 400 0 "-" "-"', "not an", id="access-line"
+            '127.0.0.1 - - [12/Apr/2018:09:48:40 +0200] "" 400 0 "-" "-"',
+            "looks like an access-log line: collect it as source nginx_access",
+            id="access-line",
         ),
     ],
 )
@@ -697,7 +701,11 @@ def test_apache_error_stack_trace_and_blank_lines_join_their_entry() -> None:
         pytest.param(
             "[Tue Dec 26 16:22:00 2016] [error] weekday is wrong for the date", "bad time", id="no-such-date"
         ),
-        pytest.param('::1 - - [26/Dec/2016:16:16:48 +0200] "-" 408 -', "not an", id="access-line"),
+        pytest.param(
+            '::1 - - [26/Dec/2016:16:16:48 +0200] "-" 408 -',
+            "looks like an access-log line: collect it as source apache_access",
+            id="access-line",
+        ),
     ],
 )
 def test_apache_error_garbage_is_flagged_with_its_line(raw: str, reason: str) -> None:
