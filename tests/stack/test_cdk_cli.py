@@ -49,6 +49,10 @@ def test_the_pin_is_package_jsons() -> None:
 
     assert package["devDependencies"]["aws-cdk"] == PINNED_CDK_CLI
     assert cdk_cli.INSTALL_HINT == f"npm install -g aws-cdk@{PINNED_CDK_CLI}"
+    # The README's lookup order names the pinned version too.
+    readme = (REPO / "README.md").read_text()
+    assert f"`{cdk_cli.INSTALL_HINT}`" in readme
+    assert f"`npx --yes aws-cdk@{PINNED_CDK_CLI}`" in readme
 
 
 def test_a_checkouts_node_modules_comes_first(tmp_path: Path, path_dir: Path) -> None:
