@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dendro.stack.names import OutputKey
@@ -30,6 +30,9 @@ class Choices:
     store: str | None = None
     host: str | None = None
     outputs: Path | None = None
+    # Per source type, what the wizard asked for; absent, the catalog's defaults apply.
+    include: dict[str, list[str]] = field(default_factory=dict)
+    endpoints: dict[str, list[str]] = field(default_factory=dict)
 
 
 def read_stack_outputs(path: Path) -> dict[str, str]:
@@ -64,10 +67,19 @@ def build_settings(choices: Choices) -> DendroSettings:
         sink = {"kind": "http", "endpoint": choices.endpoint or DEFAULT_ENDPOINT}
     document = {
         "host": choices.host,
-        "sources": [{"type": t} for t in dict.fromkeys(choices.sources)],
+        "sources": [_source_entry(choices, t) for t in dict.fromkeys(choices.sources)],
         "sink": {k: v for k, v in sink.items() if v is not None},
     }
     return DendroSettings.parse({k: v for k, v in document.items() if v is not None}, where="choices")
+
+
+def _source_entry(choices: Choices, source_type: str) -> dict[str, object]:
+    entry: dict[str, object] = {"type": source_type}
+    if source_type in choices.include:
+        entry["include"] = choices.include[source_type]
+    if source_type in choices.endpoints:
+        entry["options"] = {"endpoints": choices.endpoints[source_type]}
+    return entry
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ class Detected:
     type: str
     reason: str
     files: tuple[str, ...] = ()
+    # The catalog's path patterns that matched here: the wizard's proposal for the source's `include`.
+    patterns: tuple[str, ...] = ()
 
 
 def listening_ports(root: Path = Path("/")) -> set[int]:
@@ -52,7 +54,8 @@ def _detect_one(source: Source, root: Path, ports: set[int], services_with_logs:
         return Detected(source.type, "always available")
     if source.detection.paths:
         files = _existing(root, source.detection.paths)
-        return Detected(source.type, f"found {', '.join(files)}", files) if files else None
+        patterns = tuple(p for p in source.detection.paths if _existing(root, [p]))
+        return Detected(source.type, f"found {', '.join(files)}", files, patterns) if files else None
     open_ports = sorted(ports & set(source.detection.ports))
     if not open_ports:
         return None

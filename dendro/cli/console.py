@@ -15,3 +15,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def warn(message: str) -> None:
     typer.secho(f"Warning: {message}", err=True, fg=typer.colors.YELLOW)
+
+
+def deprecated(old: str, new: str, why: str) -> None:
+    """An old spelling still works, and says once per run what replaces it (README: Deprecated)."""
+    warn(f"{old} is deprecated and will be removed; use {new} ({why})")

@@ -20,24 +20,24 @@ if TYPE_CHECKING:
 def dashboard(
     ctx: typer.Context,
     host: Annotated[
-        str, typer.Option(help="Address to listen on; anything but loopback requires --token.")
+        str, typer.Option(help="Address to listen on; anything but loopback requires --read-token.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 3000,
     store: StoreOpt = StoreChoice.local,
     db: Db = None,
-    token: Annotated[
+    read_token: Annotated[
         str | None,
         typer.Option(
-            envvar="DENDRO_DASHBOARD_TOKEN",
-            help="Token every visitor must present (open /?token=... once, or send Authorization: Bearer). "
-            "Prefer DENDRO_DASHBOARD_TOKEN or --token-file: a flag shows in `ps`.",
+            envvar=tokens.READ_TOKEN_ENV,
+            help="The read token, as for `dendro local up`: every visitor presents it (open /?token=... "
+            f"once, or send Authorization: Bearer). Prefer {tokens.READ_TOKEN_ENV} or --read-token-file: "
+            "a flag shows in `ps`.",
             show_default=False,
         ),
     ] = None,
-    token_file: Annotated[
-        Path | None,
-        tokens.token_file_option("--token", "DENDRO_DASHBOARD_TOKEN", "the dashboard token"),
-    ] = None,
+    read_token_file: tokens.ReadTokenFile = None,
+    old_token: tokens.OldDashboardToken = None,
+    old_token_file: tokens.OldDashboardTokenFile = None,
     region: o.Region = None,
     profile: o.Profile = None,
     stack_name: o.StackName = "Dendro",
@@ -53,7 +53,10 @@ def dashboard(
     from dendro.dashboard.security import InsecureBindError, check_bind
     from dendro.dashboard.server import DashboardServer
 
-    token = tokens.resolve(ctx, "token", token, token_file, "--token", "DENDRO_DASHBOARD_TOKEN")
+    token = tokens.resolve(
+        ctx, "read_token", read_token, read_token_file, "--read-token", tokens.READ_TOKEN_ENV
+    )
+    token = tokens.with_old_dashboard_token(ctx, token, old_token, old_token_file)
     try:
         check_bind(host, token)
     except InsecureBindError as error:

@@ -85,10 +85,7 @@ def init(
     if from_aws:
         _discover_into(choices, stack_name, profile, region)
     choices = detect_and_choose(choices, yes=yes, root=root)
-    build_and_write(choices, output, output.with_name("dendro.toml"), fmt)
-    if choices.sink == "http":
-        # The config reads the collector's token from the environment so it is never written to disk.
-        typer.echo("Vector needs DENDRO_TOKEN set: the collector's --token (any value if it has none).")
+    build_and_write(choices, output, output.with_name("dendro.toml"), fmt, place_flag="--output")
     if systemd:
         dropin = root / SYSTEMD_DROPIN
         dropin.parent.mkdir(parents=True, exist_ok=True)

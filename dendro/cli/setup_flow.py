@@ -36,7 +36,9 @@ def detect_and_choose(choices: Choices, *, yes: bool, root: Path) -> Choices:
         fail("cancelled; nothing was written", code=130)
 
 
-def build_and_write(choices: Choices, vector_path: Path, settings_path: Path, fmt: str) -> Written:
+def build_and_write(
+    choices: Choices, vector_path: Path, settings_path: Path, fmt: str, *, place_flag: str
+) -> Written:
     from dendro.agent.configure import ChoiceError, build_settings, write_configs
     from dendro.vector_configs.settings import SettingsError
 
@@ -51,7 +53,7 @@ def build_and_write(choices: Choices, vector_path: Path, settings_path: Path, fm
     try:
         written = write_configs(settings, vector_path, settings_path, fmt)
     except OSError as exc:
-        fail(f"cannot write {exc.filename}: {exc.strerror}; choose another place with --output")
+        fail(f"cannot write {exc.filename}: {exc.strerror}; choose another place with {place_flag}")
     if written.problems:
         for line in written.problems:
             typer.secho(f"  {line}", err=True)
@@ -59,4 +61,11 @@ def build_and_write(choices: Choices, vector_path: Path, settings_path: Path, fm
     for note in written.notes:
         warn(note)
     typer.echo(f"Wrote {written.vector_path} and {written.settings_path} ({', '.join(choices.sources)})")
+    if settings.sink.kind == "http":
+        # The config reads the collector's token from the environment so it is never written to disk.
+        env = settings.sink.token_env
+        typer.echo(
+            f"Vector sends the collector's token from {env}: set {env} in Vector's environment to the "
+            "collector's --token (any value if it has none)."
+        )
     return written

@@ -28,13 +28,14 @@ def token_file_option(flag: str, env: str, what: str) -> object:
 IngestTokenFile = Annotated[
     Path | None, token_file_option("--token", "DENDRO_TOKEN", "the bearer token senders must present")
 ]
-ReadTokenFile = Annotated[
-    Path | None, token_file_option("--read-token", "DENDRO_READ_TOKEN", "the read token")
-]
+# One name per role, in every command: DENDRO_TOKEN writes (what Vector's http sink sends),
+# DENDRO_READ_TOKEN reads (the dashboard's visitors, `dendro query` through the collector).
+READ_TOKEN_ENV = "DENDRO_READ_TOKEN"
+ReadTokenFile = Annotated[Path | None, token_file_option("--read-token", READ_TOKEN_ENV, "the read token")]
 ReadToken = Annotated[
     str | None,
     typer.Option(
-        envvar="DENDRO_READ_TOKEN",
+        envvar=READ_TOKEN_ENV,
         help="Token for reading the store (the dashboard, /query); must differ from --token. "
         "Generated at start when not given (and kept in the runtime file beside the store).",
         show_default=False,
@@ -58,3 +59,45 @@ def resolve(
     if value is not None and source is not None and source.name == "COMMANDLINE":
         typer.echo(FLAG_WARNING.format(flag=flag, env=env), err=True)
     return value
+
+
+# `dendro dashboard --token` / DENDRO_DASHBOARD_TOKEN (and their -file forms) were the dashboard's own
+# names for what is the read token everywhere else: still read, with a note, and hidden from --help.
+_OLD_DASHBOARD = {
+    ("old_token", "COMMANDLINE"): ("--token", "--read-token"),
+    ("old_token", "ENVIRONMENT"): ("DENDRO_DASHBOARD_TOKEN", READ_TOKEN_ENV),
+    ("old_token_file", "COMMANDLINE"): ("--token-file", "--read-token-file"),
+    ("old_token_file", "ENVIRONMENT"): ("DENDRO_DASHBOARD_TOKEN_FILE", f"{READ_TOKEN_ENV}_FILE"),
+}
+OldDashboardToken = Annotated[
+    str | None, typer.Option("--token", envvar="DENDRO_DASHBOARD_TOKEN", hidden=True, show_default=False)
+]
+OldDashboardTokenFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--token-file", envvar="DENDRO_DASHBOARD_TOKEN_FILE", hidden=True, dir_okay=False, show_default=False
+    ),
+]
+
+
+def with_old_dashboard_token(
+    ctx: typer.Context, token: str | None, old_token: str | None, old_token_file: Path | None
+) -> str | None:
+    """`token` (the read token), or the old spelling's value with a deprecation note."""
+    from dendro.cli.console import deprecated, warn
+
+    used = [
+        _OLD_DASHBOARD[(name, source.name)]
+        for name, value in (("old_token", old_token), ("old_token_file", old_token_file))
+        if value is not None
+        and (source := ctx.get_parameter_source(name)) is not None
+        and (name, source.name) in _OLD_DASHBOARD
+    ]
+    if not used:
+        return token
+    for old, new in used:
+        deprecated(old, new, "the dashboard's token is the read token, one name in every command")
+    if token is not None:
+        warn(f"{used[0][0]} is ignored: the read token is set too")
+        return token
+    return resolve(ctx, "old_token", old_token, old_token_file, "--token", "DENDRO_DASHBOARD_TOKEN")

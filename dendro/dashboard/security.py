@@ -51,9 +51,9 @@ def check_bind(host: str, token: str | None) -> None:
     if not token and not is_loopback(host):
         raise InsecureBindError(
             f"binding the dashboard to {host} would show every log line to anyone who can reach this "
-            "machine; set a token with --token-file or DENDRO_DASHBOARD_TOKEN, or bind to 127.0.0.1"
+            "machine; set a token with --read-token-file or DENDRO_READ_TOKEN, or bind to 127.0.0.1"
         )
-    check_token_strength(token, host, "the dashboard token")
+    check_token_strength(token, host, "the read token")
 
 
 def same_secret(given: str | None, token: str) -> bool:

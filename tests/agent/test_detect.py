@@ -52,3 +52,11 @@ def test_rhel_and_alpine_paths(tmp_path: Path) -> None:
 
 def test_empty_machine_still_offers_host_metrics(tmp_path: Path) -> None:
     assert [d.type for d in detect_sources(tmp_path)] == ["host_metrics"]
+
+
+def test_the_patterns_that_matched_are_kept_for_the_wizard() -> None:
+    found = {d.type: d for d in detect_sources(SAMPLE_SERVER)}
+
+    assert found["postgres"].patterns == ("/var/log/postgresql/postgresql-*.log",)  # Debian's only
+    assert found["syslog"].patterns == ("/var/log/auth.log",)
+    assert found["postgres_metrics"].patterns == ()  # found by its port: nothing to read

@@ -25,7 +25,7 @@ def test_configure_scripted_form_writes_both_files(tmp_path: Path) -> None:
         app,
         [
             "configure", "--yes", "--source", "nginx_access", "--source", "host_metrics",
-            "--sink", "http", "--endpoint", "http://127.0.0.1:8686", "--output", str(tmp_path),
+            "--sink", "http", "--endpoint", "http://127.0.0.1:8686", "--out", str(tmp_path),
         ],
     )  # fmt: skip
 
@@ -43,7 +43,7 @@ def test_configure_firehose_sink(tmp_path: Path) -> None:
         app,
         [
             "configure", "--yes", "--source", "syslog", "--sink", "firehose",
-            "--stream", "dendro-stream", "--region", "eu-west-1", "--output", str(tmp_path),
+            "--stream", "dendro-stream", "--region", "eu-west-1", "--out", str(tmp_path),
         ],
     )  # fmt: skip
 
@@ -61,7 +61,7 @@ def test_configure_reads_stream_and_region_from_saved_outputs(tmp_path: Path) ->
     result = runner.invoke(
         app,
         ["configure", "--yes", "--source", "syslog", "--outputs", str(outputs),  # implies --sink firehose
-         "--output", str(tmp_path)],
+         "--out", str(tmp_path)],
     )  # fmt: skip
 
     assert result.exit_code == 0, result.output
@@ -79,7 +79,7 @@ def test_configure_reads_stream_and_region_from_saved_outputs(tmp_path: Path) ->
     ],
 )
 def test_configure_rejects_bad_input_naming_the_field(tmp_path: Path, args: list[str], message: str) -> None:
-    result = runner.invoke(app, ["configure", "--yes", *args, "--output", str(tmp_path)])
+    result = runner.invoke(app, ["configure", "--yes", *args, "--out", str(tmp_path)])
 
     assert result.exit_code == 1
     assert message in result.output
@@ -87,10 +87,30 @@ def test_configure_rejects_bad_input_naming_the_field(tmp_path: Path, args: list
 
 
 def test_configure_without_terminal_or_yes_says_what_to_do(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["configure", "--output", str(tmp_path)])
+    result = runner.invoke(app, ["configure", "--out", str(tmp_path)])
 
     assert result.exit_code == 1
     assert "--yes" in result.output
+
+
+def test_configure_output_is_the_old_spelling_of_out(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["configure", "--yes", "--source", "syslog", "--output", str(tmp_path)])
+
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "vector.toml").exists() and (tmp_path / "dendro.toml").exists()
+    assert "--output DIR is deprecated and will be removed; use --out DIR" in result.stderr
+    assert "deprecated" not in result.stdout
+
+
+def test_configure_and_init_give_the_same_token_hint(tmp_path: Path) -> None:
+    common = ["--yes", "--root", str(tmp_path), "--source", "syslog", "--sink", "http"]
+    configured = runner.invoke(app, ["configure", *common, "--out", str(tmp_path / "a")])
+    initialised = runner.invoke(node_app, ["init", *common, "--output", str(tmp_path / "b" / "vector.toml")])
+
+    hint = "Vector sends the collector's token from DENDRO_TOKEN: set DENDRO_TOKEN in Vector's environment"
+    for result in (configured, initialised):
+        assert result.exit_code == 0, result.output
+        assert [line for line in result.stdout.splitlines() if "DENDRO_TOKEN" in line][0].startswith(hint)
 
 
 def test_node_init_uses_detection_and_prints_start_command(tmp_path: Path) -> None:

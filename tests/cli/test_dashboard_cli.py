@@ -44,7 +44,13 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[DashboardServer]:
         self.backend.close()
 
     monkeypatch.setattr(DashboardServer, "run", run)
-    monkeypatch.delenv("DENDRO_DASHBOARD_TOKEN", raising=False)
+    for name in (
+        "DENDRO_DASHBOARD_TOKEN",
+        "DENDRO_DASHBOARD_TOKEN_FILE",
+        "DENDRO_READ_TOKEN",
+        "DENDRO_TOKEN",
+    ):
+        monkeypatch.delenv(name, raising=False)
     return runs
 
 
@@ -73,15 +79,53 @@ def test_a_missing_store_is_not_an_error(served: list[DashboardServer], tmp_path
 def test_other_addresses_need_a_token(served: list[DashboardServer]) -> None:
     result = invoke("--host", "0.0.0.0", "--port", "0")
     assert result.exit_code == 1
-    assert "Error: binding the dashboard to 0.0.0.0" in result.stderr and "--token" in result.stderr
+    assert "Error: binding the dashboard to 0.0.0.0" in result.stderr
+    assert "--read-token-file or DENDRO_READ_TOKEN" in result.stderr
     assert served == []
 
 
 def test_a_token_is_explained(served: list[DashboardServer], tmp_path: Path) -> None:
-    result = invoke("--db", str(tmp_path / "x.duckdb"), "--port", "0", env={"DENDRO_DASHBOARD_TOKEN": "t0k"})
+    # The read token, under the name `dendro local up` reads it by.
+    result = invoke("--db", str(tmp_path / "x.duckdb"), "--port", "0", env={"DENDRO_READ_TOKEN": "t0k"})
     assert result.exit_code == 0
+    assert served[0].server.config.app.state.token == "t0k"
     assert "?token=YOUR_TOKEN" in result.stdout
     assert "t0k" not in result.stdout  # the secret itself is never printed
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "note"),
+    [
+        ([], {"DENDRO_DASHBOARD_TOKEN": "t0k"}, "DENDRO_DASHBOARD_TOKEN is deprecated and will be removed; "
+         "use DENDRO_READ_TOKEN"),
+        (["--token", "t0k"], {}, "--token is deprecated and will be removed; use --read-token"),
+    ],
+)  # fmt: skip
+def test_the_old_spellings_still_work_with_a_note(
+    served: list[DashboardServer], tmp_path: Path, args: list[str], env: dict[str, str], note: str
+) -> None:
+    result = invoke("--db", str(tmp_path / "x.duckdb"), "--port", "0", *args, env=env)
+
+    assert result.exit_code == 0, result.output
+    assert served[0].server.config.app.state.token == "t0k"
+    assert note in result.stderr
+    assert "deprecated" not in result.stdout
+
+
+def test_the_read_token_wins_over_the_old_variable(served: list[DashboardServer], tmp_path: Path) -> None:
+    env = {"DENDRO_DASHBOARD_TOKEN": "old", "DENDRO_READ_TOKEN": "new"}
+    result = invoke("--db", str(tmp_path / "x.duckdb"), "--port", "0", env=env)
+
+    assert result.exit_code == 0 and served[0].server.config.app.state.token == "new"
+    assert "DENDRO_DASHBOARD_TOKEN is ignored: the read token is set too" in result.stderr
+
+
+def test_help_names_only_the_read_token() -> None:
+    result = CliRunner().invoke(app(), ["dashboard", "--help"], env={"COLUMNS": "80"})
+
+    assert "--read-token" in result.stdout and "DENDRO_READ_TOKEN" in result.stdout
+    assert "--token " not in result.stdout and "DENDRO_DASHBOARD_TOKEN" not in result.stdout
 
 
 def test_a_port_in_use(served: list[DashboardServer], tmp_path: Path) -> None:
