@@ -63,14 +63,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     [wheel] = (work / "dist").glob("dendro-*.whl")
 
     venv = work / "venv"
-    made = run([sys.executable, "-m", "venv", venv])
+    made = run([sys.executable, "-m", "venv", "--without-pip", venv])  # as pipx and `uv tool` make them
     assert made.returncode == 0, made.stderr
     python = venv / "bin" / "python"
     site = Path(run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]).stdout.strip())
     # The dependencies, from this run's environment (see the module docstring).
     (site / "_dendro_test_deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
     before = set(os.listdir(site))
-    added = run([python, "-m", "pip", "install", "--quiet", "--no-deps", wheel])
+    added = run([sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", wheel])
     assert added.returncode == 0, added.stderr
     return Installed(wheel, venv, site, frozenset(set(os.listdir(site)) - before))
 
@@ -159,12 +159,18 @@ def test_deploy_from_an_empty_folder_stops_at_the_credential_check(
     assert all(line.startswith("Warning: Node.js") for line in warnings), warnings  # Node 20 here
 
 
-def test_the_lambda_bundle_builds_from_the_installed_package(installed: Installed, tmp_path: Path) -> None:
+def test_the_lambda_bundle_builds_from_the_installed_package_without_pip(
+    installed: Installed, tmp_path: Path
+) -> None:
+    # pipx and `uv tool` environments have no pip (this test's imports this run's pip through the
+    # .pth line, so it is hidden): the bundle is built with the pip wheel that ships with Python.
     bundle = tmp_path / "bundle"
-    code = "import sys; from pathlib import Path; from dendro.stack.bundling import build_bundle; "
+    code = "import sys; sys.modules['pip'] = None; from pathlib import Path; "
+    code += "from dendro.stack.bundling import build_bundle, pip_command; print(pip_command()[-1]); "
     code += "build_bundle(Path(sys.argv[1]))"
     result = run([installed.bin / "python", "-c", code, bundle], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()).parent.name.startswith("pip-")  # .../pip-X.Y-py3-none-any.whl/pip
 
     source = installed.site_packages / "dendro"
     for package in ("ingest_lambda", "catalog"):

@@ -36,10 +36,35 @@ class BundleError(RuntimeError):
     pass
 
 
+def pip_command() -> list[str]:
+    """pip, to fetch the Lambda's wheels: this environment's own, else the copy of pip that ships with
+    Python (ensurepip's wheel, which runs as it is). pipx and `uv tool` environments have no pip."""
+    try:
+        import pip  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        return [sys.executable, "-m", "pip"]
+    folders = [Path("/usr/share/python-wheels")]  # Debian's python3-pip-whl
+    try:
+        import ensurepip
+
+        folders.insert(0, Path(ensurepip.__file__).parent / "_bundled")
+    except ImportError:  # Debian strips ensurepip from its python3
+        pass
+    for folder in folders:
+        for wheel in sorted(folder.glob("pip-*.whl")):
+            return [sys.executable, str(wheel / "pip")]
+    raise BundleError(
+        "pip is needed to build the Lambda bundle and Dendro's environment has none: reinstall Dendro "
+        "with `pipx install --preinstall pip .` or `uv tool install --with pip .`"
+    )
+
+
 def build_bundle(output_dir: Path, *, root: Path = SOURCE_ROOT) -> None:
     """Fill `output_dir` with the Lambda's code: wheels for the Lambda's platform, then the packages."""
     command = [
-        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+        *pip_command(), "install", "--quiet", "--disable-pip-version-check", "--no-compile",
         "--platform", PLATFORM, "--implementation", "cp", "--python-version", LAMBDA_PYTHON,
         "--only-binary=:all:", "--target", str(output_dir), *REQUIREMENTS,
     ]  # fmt: skip
