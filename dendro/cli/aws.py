@@ -128,14 +128,27 @@ def _target(profile: str | None, region: str | None, *, bootstrap: bool) -> tupl
 
 
 def _carried_over(
-    profile: str | None, region: str, stack_name: str, store: str, keep_data: bool | None
+    profile: str | None, account: str, region: str, stack_name: str, store: str, keep_data: bool | None
 ) -> dict[str, str]:
-    """Settings the last deploy made that this one must keep, and resources kept by a deleted stack
-    of the same name to adopt (stack/redeploy.py); says what it carries over."""
-    from dendro.stack.preflight import session_factory
+    """The store's own preflight (a region without Firehose's Iceberg destination, a Lake Formation
+    governed catalog); then the settings the last deploy made that this one must keep, and resources
+    kept by a deleted stack of the same name to adopt (stack/redeploy.py), saying what it carries over."""
+    from dendro.stack.cdk_cli import PreflightError
+    from dendro.stack.names import glue_database_name
+    from dendro.stack.preflight import Target, check_lake_formation, check_store_region, session_factory
     from dendro.stack.redeploy import carry_over
 
-    carried = carry_over(session_factory(profile, region), stack_name, store, keep_data)
+    session = session_factory(profile, region)
+    try:
+        check_store_region(store, region)
+        problem = check_lake_formation(
+            Target(session, account, region), store, glue_database_name(stack_name)
+        )
+    except PreflightError as error:
+        fail(str(error))
+    if problem:
+        warn(problem)
+    carried = carry_over(session, stack_name, store, keep_data)
     for note in carried.notes:
         warn(note)
     return carried.context
@@ -214,8 +227,8 @@ def deploy(
             "deploy again with --alert-email ops@example.org"
         )
     cli = _check_tools()
-    _, region = _target(profile, region, bootstrap=True)
-    context.update(_carried_over(profile, region, stack_name, context["dendro:store"], keep_data))
+    account, region = _target(profile, region, bootstrap=True)
+    context.update(_carried_over(profile, account, region, stack_name, context["dendro:store"], keep_data))
     outputs = OutputsFile.resolve()
     outputs.parent.mkdir(parents=True, exist_ok=True)
     args = [stack_name, "--outputs-file", str(outputs), "--progress", "events", *_assembly()]

@@ -85,3 +85,65 @@ def _cdk_for_message() -> str:
         return str(find_cdk())
     except PreflightError:
         return "cdk"
+
+
+# Firehose's Apache Iceberg destination exists in every commercial region except these (aws-notes §3:
+# "all except China, GovCloud and Malaysia"). The iceberg store cannot deploy there.
+ICEBERG_UNAVAILABLE = {"cn-": "China", "us-gov-": "AWS GovCloud (US)", "ap-southeast-5": "Malaysia"}
+IAM_ALLOWED_PRINCIPALS = "IAM_ALLOWED_PRINCIPALS"
+
+
+def check_store_region(store: str, region: str) -> None:
+    if store != "iceberg":
+        return
+    for prefix, name in ICEBERG_UNAVAILABLE.items():
+        if region.startswith(prefix):
+            raise PreflightError(
+                f"Firehose cannot deliver to Apache Iceberg tables in {region} ({name}): deploy the iceberg "
+                "store in another region (e.g. --region eu-west-1), or use --store timestream in an account "
+                "that already has Timestream for LiveAnalytics"
+            )
+
+
+def _iam_only(permissions: list[dict[str, Any]]) -> bool:
+    return any(
+        p.get("Principal", {}).get("DataLakePrincipalIdentifier") == IAM_ALLOWED_PRINCIPALS
+        and "ALL" in p.get("Permissions", [])
+        for p in permissions
+    )
+
+
+def check_lake_formation(target: Target, store: str, database: str) -> str | None:
+    """The iceberg store's roles (Firehose, the table handler, Glue's optimizers) are granted with IAM
+    only. When Lake Formation governs the catalog (new databases and tables do not grant
+    IAM_ALLOWED_PRINCIPALS), Lake Formation refuses them: stop before deploying, with what to do.
+    Returns a warning when the settings cannot be read."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if store != "iceberg":
+        return None
+    try:
+        settings = target.session.client("lakeformation").get_data_lake_settings()["DataLakeSettings"]
+    except (ClientError, BotoCoreError) as error:
+        return (
+            f"could not read the Lake Formation settings ({error}); if Lake Formation governs this account's "
+            "Glue catalog, grant the stack's roles on the Dendro database after the deploy"
+        )
+    if _iam_only(settings.get("CreateDatabaseDefaultPermissions", [])) and _iam_only(
+        settings.get("CreateTableDefaultPermissions", [])
+    ):
+        return None
+    grant = (
+        "aws lakeformation grant-permissions --principal DataLakePrincipalIdentifier=<role ARN> "
+        "--permissions ALL --resource "
+        f'\'{{"Table": {{"DatabaseName": "{database}", "TableWildcard": {{}}}}}}\''
+    )
+    raise PreflightError(
+        f"Lake Formation governs the Glue Data Catalog of account {target.account} in {target.region} "
+        "(new databases and tables do not grant IAM_ALLOWED_PRINCIPALS), and the iceberg store's roles "
+        "use IAM permissions only, so Firehose and the table handler would be refused. Either have a Lake "
+        "Formation administrator turn on 'Use only IAM access control' for new databases and tables "
+        "(Lake Formation console, Data Catalog settings) before `dendro deploy`, or create database "
+        f"{database} first with IAM_ALLOWED_PRINCIPALS granted ALL on it and its tables and deploy again; "
+        f"to keep Lake Formation governance instead, after a deploy grant each stack role: {grant}"
+    )

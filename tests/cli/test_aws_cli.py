@@ -85,6 +85,8 @@ def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[StubbedSession]:
 def bootstrapped(session: StubbedSession, store: str = "iceberg") -> None:
     """A bootstrapped region where no Dendro stack, and no database kept by one, exists yet."""
     bootstrapped_only(session)
+    if store == "iceberg":
+        iam_only_catalog(session)
     never_deployed(session)
     if store == "iceberg":
         session.stub("glue").add_client_error("get_database", "EntityNotFoundException", http_status_code=400)
@@ -92,6 +94,16 @@ def bootstrapped(session: StubbedSession, store: str = "iceberg") -> None:
         session.stub("timestream-write").add_client_error(
             "describe_database", "ResourceNotFoundException", http_status_code=400
         )
+
+
+IAM_ONLY = [{"Principal": {"DataLakePrincipalIdentifier": "IAM_ALLOWED_PRINCIPALS"}, "Permissions": ["ALL"]}]
+
+
+def iam_only_catalog(session: StubbedSession, governed: bool = False) -> None:
+    """Lake Formation's settings: new databases and tables IAM-governed (the default), or not."""
+    settings = {"CreateDatabaseDefaultPermissions": [] if governed else IAM_ONLY,
+                "CreateTableDefaultPermissions": [] if governed else IAM_ONLY}  # fmt: skip
+    session.stub("lakeformation").add_response("get_data_lake_settings", {"DataLakeSettings": settings}, {})
 
 
 def never_deployed(session: StubbedSession) -> None:
@@ -430,6 +442,7 @@ def test_a_stack_deployed_with_keep_data_stays_kept_when_the_flag_is_left_out(
     node: Any, cdk: Recorder, session: StubbedSession
 ) -> None:
     bootstrapped_only(session)
+    iam_only_catalog(session)
     _deployed(session, KEPT)
 
     result = invoke("deploy", "--region", REGION, "--yes")
@@ -442,6 +455,7 @@ def test_a_stack_deployed_with_keep_data_stays_kept_when_the_flag_is_left_out(
 
 def test_no_keep_data_drops_retention_and_says_so(node: Any, cdk: Recorder, session: StubbedSession) -> None:
     bootstrapped_only(session)
+    iam_only_catalog(session)
     _deployed(session, KEPT)
 
     result = invoke("deploy", "--region", REGION, "--yes", "--no-keep-data")
@@ -455,6 +469,7 @@ def test_a_glue_database_kept_by_a_deleted_stack_is_adopted_with_its_bucket(
     node: Any, cdk: Recorder, session: StubbedSession
 ) -> None:
     bootstrapped_only(session)
+    iam_only_catalog(session)
     never_deployed(session)
     session.stub("glue").add_response(
         "get_database",
@@ -500,3 +515,38 @@ def bootstrapped_only(session: StubbedSession) -> None:
         {"Parameter": {"Name": preflight.BOOTSTRAP_PARAMETER, "Type": "String", "Value": "30"}},
         {"Name": preflight.BOOTSTRAP_PARAMETER},
     )
+
+
+# --- store preflight (issue 14 item 7; botocore Stubber at the AWS boundary) -----------------------------
+
+
+def test_a_region_without_firehoses_iceberg_destination_stops_before_cdk(
+    node: Any, cdk: Recorder, session: StubbedSession
+) -> None:
+    session.region_name = "cn-north-1"
+    bootstrapped_only(session)
+
+    result = invoke("deploy", "--region", "cn-north-1", "--yes")
+
+    assert result.exit_code == 1
+    [line] = error_lines(result)
+    assert "Firehose cannot deliver to Apache Iceberg tables in cn-north-1 (China)" in line
+    assert "--region eu-west-1" in line
+    assert cdk.calls == []
+
+
+def test_a_lake_formation_governed_catalog_stops_before_cdk_with_what_to_do(
+    node: Any, cdk: Recorder, session: StubbedSession
+) -> None:
+    bootstrapped_only(session)
+    iam_only_catalog(session, governed=True)
+
+    result = invoke("deploy", "--region", REGION, "--yes")
+
+    assert result.exit_code == 1
+    [line] = error_lines(result)
+    assert f"Lake Formation governs the Glue Data Catalog of account {ACCOUNT} in {REGION}" in line
+    assert "Use only IAM access control" in line and "aws lakeformation grant-permissions" in line
+    assert '"DatabaseName": "dendro"' in line
+    assert cdk.calls == []
+    session.assert_done()
