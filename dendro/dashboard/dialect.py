@@ -152,11 +152,26 @@ class _TrinoFamily:
 @dataclass(frozen=True)
 class Timestream(_TrinoFamily):
     """Timestream for LiveAnalytics: one table per catalog type in `database`, event time in `time`,
-    each row a multi-measure record named `event` (ingest_lambda/timestream.py)."""
+    each row a multi-measure record named `event` (ingest_lambda/timestream.py).
+
+    Timestream adds a measure column only when a record first carries it (an access log without
+    `$request_time` never does), and a query naming an absent column fails. `missing` lists, per
+    table, the catalog columns it lacks with their SQL type: such a table is read through a subquery
+    that supplies them as typed NULLs, so every chart query works with whatever columns exist."""
 
     name: str = "timestream"
     time: str = "time"
     measure_name: str = "event"
+    missing: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    def table(self, type_id: str) -> str:
+        absent = dict(self.missing).get(type_id)
+        plain = super().table(type_id)
+        if not absent:
+            return plain
+        nulls = ", ".join(f"CAST(NULL AS {kind}) AS {identifier(column)}" for column, kind in absent)
+        return f"(SELECT *, {nulls} FROM {plain})"
+
     # The ingest Lambda's per-row hash dimension (ingest_lambda/timestream.py): unique, not ordered.
     row_key: str = "event_id"
     tail_in_commit_order: bool = False

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
+from dendro.catalog import SOURCES
 from dendro.dashboard import panels, queries
 from dendro.dashboard.backends import QueryError
 from dendro.dashboard.backends.timestream import TimestreamBackend, check_read_only
@@ -203,10 +204,31 @@ def test_from_stack_reads_the_outputs(session: StubbedSession) -> None:
         },
         {"StackName": "Dendro"},
     )
+    # Each table's columns, read once (DESCRIBE scans no data): issue 14 item 2.
+    nginx = ["time", "measure_name", "host", "service", "status_class", "status"]
+    syslog = ["time", "measure_name", *(f.name for f in SOURCES["syslog"].columns if f.name != "timestamp")]
+    for table, columns in (("nginx_access", nginx), ("syslog", syslog)):
+        stub(session).add_response(
+            "query",
+            {"QueryId": "d",
+             "Rows": [{"Data": [{"ScalarValue": c}, {"ScalarValue": "varchar"}]} for c in columns],
+             "ColumnInfo": [{"Name": "Column", "Type": {"ScalarType": "VARCHAR"}},
+                            {"Name": "Type", "Type": {"ScalarType": "VARCHAR"}}]},
+            {"QueryString": f'DESCRIBE "dendro_db"."{table}"', "MaxRows": ANY},
+        )  # fmt: skip
     backend = TimestreamBackend.from_stack(session, "Dendro")
     assert backend.tables() == ["nginx_access", "syslog"]
     assert isinstance(backend.dialect, Timestream) and backend.dialect.database == "dendro_db"
     assert "dendro_db" in backend.label and "eu-west-1" in backend.label
+    # No record carried request_time yet: the latency chart and the overview still have the column.
+    assert backend.dialect.table("syslog") == '"dendro_db"."syslog"'
+    nginx_table = backend.dialect.table("nginx_access")
+    assert 'CAST(NULL AS double) AS "request_time"' in nginx_table
+    assert '"status"' not in nginx_table  # present columns are read as they are
+    scope = queries.Scope(window=Window(start=1795744800, end=1795748400, bucket=60))
+    sql = queries.latency(backend.dialect, scope, ["nginx_access"])
+    assert nginx_table in sql and "request_time" in sql
+    session.assert_done()
 
 
 def test_home_page_on_timestream(serve: ServeFn, session: StubbedSession, backend: TimestreamBackend) -> None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from dendro.catalog import SOURCES
+from dendro.catalog.model import FieldType
 from dendro.dashboard.backends import Health
 from dendro.dashboard.backends.cloud import (
     aws_message,
@@ -23,7 +25,7 @@ from dendro.dashboard.backends.cloud import (
     store_outputs,
     table_names,
 )
-from dendro.dashboard.dialect import Timestream
+from dendro.dashboard.dialect import Timestream, identifier
 from dendro.local_pipeline.query import QueryError, QueryResult
 
 READ_KEYWORDS = frozenset({"SELECT", "WITH", "SHOW", "DESCRIBE"})
@@ -68,6 +70,27 @@ def _datum(datum: dict[str, Any], kind: dict[str, Any]) -> Any:
     return None
 
 
+# How a catalog type reads in Timestream SQL (measure values and dimensions).
+SQL_TYPES = {
+    FieldType.STRING: "varchar",
+    FieldType.INT: "bigint",
+    FieldType.FLOAT: "double",
+    FieldType.BOOL: "boolean",
+    FieldType.TIMESTAMP: "timestamp",
+}
+
+
+def absent_columns(table: str, present: set[str]) -> tuple[tuple[str, str], ...]:
+    """The catalog columns of `table` that Timestream does not have yet, with their SQL types. The
+    event time is Timestream's own `time`, always there."""
+    source = SOURCES.get(table)
+    if source is None:
+        return ()
+    return tuple(
+        (f.name, SQL_TYPES[f.type]) for f in source.columns if f.name != "timestamp" and f.name not in present
+    )
+
+
 class TimestreamBackend:
     store = "timestream"
 
@@ -88,13 +111,28 @@ class TimestreamBackend:
         self.stack_name = stack_name
         self.label = f"Timestream {database} ({region}, stack {stack_name})"
 
+    def discover_columns(self) -> None:
+        """Read each table's columns (DESCRIBE, no data scanned) and let the dialect stand in typed
+        NULLs for the catalog columns a table does not have yet (dialect.Timestream.missing)."""
+        missing = []
+        for table in self._tables:
+            try:
+                result = self.query(f"DESCRIBE {identifier(self.dialect.database)}.{identifier(table)}")
+            except QueryError:
+                continue  # the chart queries will say what is wrong with the table
+            present = {str(row[0]) for row in result.rows}
+            absent = absent_columns(table, present)
+            if absent:
+                missing.append((table, absent))
+        self.dialect = Timestream(self.dialect.database, missing=tuple(missing))
+
     @classmethod
     def from_stack(cls, session: Any, stack_name: str) -> TimestreamBackend:
         """Find the database and tables in the deployed stack's outputs (`dendro deploy` made them)."""
         from dendro.stack.names import OutputKey
 
         outputs = store_outputs(session, stack_name, "timestream", OutputKey.DATABASE_NAME)
-        return cls(
+        backend = cls(
             session.client("timestream-query"),
             session.client("cloudwatch"),
             database=outputs[OutputKey.DATABASE_NAME],
@@ -102,6 +140,8 @@ class TimestreamBackend:
             stack_name=stack_name,
             region=session.region_name,
         )
+        backend.discover_columns()
+        return backend
 
     def tables(self) -> list[str]:
         return list(self._tables)
