@@ -127,6 +127,19 @@ def _target(profile: str | None, region: str | None, *, bootstrap: bool) -> tupl
     return target.account, target.region
 
 
+def _retention(config: Path | None) -> dict[str, int]:
+    """The sources' retention_days of dendro.toml (given, or in the working directory)."""
+    from dendro.vector_configs.settings import DendroSettings, SettingsError
+
+    path = config or (Path("dendro.toml") if Path("dendro.toml").is_file() else None)
+    if path is None:
+        return {}
+    try:
+        return DendroSettings.load(path).retention_days()
+    except (SettingsError, OSError) as error:
+        fail(f"--config {path}: {error}")
+
+
 def _carried_over(
     profile: str | None, account: str, region: str, stack_name: str, store: str, keep_data: bool | None
 ) -> dict[str, str]:
@@ -208,6 +221,14 @@ def deploy(
     agent_role: AgentRole = False,
     yes: ConfirmYes = False,
     stack_name: o.StackName = "Dendro",
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="dendro.toml whose sources' retention_days the stores enforce (default: ./dendro.toml "
+            "when it exists).",
+        ),
+    ] = None,
 ) -> None:
     """Create or update the pipeline in your AWS account (wraps `cdk deploy`).
 
@@ -226,6 +247,9 @@ def deploy(
             "no --alert-email: the alarm topic gets no subscriber, so alarms will reach no one; "
             "deploy again with --alert-email ops@example.org"
         )
+    retention = _retention(config)
+    if retention:
+        context["dendro:retentionDays"] = ",".join(f"{t}={d}" for t, d in sorted(retention.items()))
     cli = _check_tools()
     account, region = _target(profile, region, bootstrap=True)
     context.update(_carried_over(profile, account, region, stack_name, context["dendro:store"], keep_data))

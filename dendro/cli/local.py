@@ -171,6 +171,7 @@ def up(
         db_flag = "" if path == default_db_path().expanduser() else f" --db {path}"
         for example in QUERY_EXAMPLES:
             typer.echo(f"  {example}{db_flag}")
+    retention = _retention_sweeper(alert_file, collector)
     alerts = _start_alerts(alert_settings, alert_file, collector, board)
     typer.echo("Stop with Ctrl-C.")
     tune_gc()
@@ -180,6 +181,7 @@ def up(
         serve_until_signal(collector)
     finally:
         reporter.stop()
+        retention.set()
         alerts.stop()
         if traffic is not None:
             traffic.stop()
@@ -188,6 +190,23 @@ def up(
         collector.close()
     totals = collector.writer.totals
     typer.echo(f"Stopped. Stored {totals.stored:,} rows and rejected {totals.rejected:,}.")
+
+
+def _retention_sweeper(config: Path | None, collector: Collector) -> threading.Event:
+    """Sources' retention_days from dendro.toml, enforced on the store now and every hour."""
+    from dendro.local_pipeline.retention import start_sweeper
+    from dendro.vector_configs.settings import DendroSettings, SettingsError
+
+    retention: dict[str, int] = {}
+    if config is not None:
+        try:
+            retention = DendroSettings.load(config).retention_days()
+        except SettingsError as error:
+            warn(f"{config}: no retention_days applied ({error})")
+    if retention:
+        kept = ", ".join(f"{t} {d} days" for t, d in sorted(retention.items()))
+        typer.echo(f"Retention: {kept} (older rows are deleted every hour)")
+    return start_sweeper(collector.store.cursor, retention)
 
 
 def _start_alerts(

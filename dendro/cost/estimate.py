@@ -266,7 +266,11 @@ def _maintenance(u: Usage, commits_per_month: float, compressed_gb_per_day: floa
     cleanups = 2 * u.tables_with_data * DAYS_PER_MONTH
     cleanup_dpu = cleanups * minute
     price = p.GLUE_OPTIMIZER_DPU_HOUR.usd
+    # The daily retention DELETE per table (sources with retention_days): Athena's 10 MB minimum each.
+    deletes = u.tables_with_data * DAYS_PER_MONTH
     return [
+        Line("Athena", "retention deletes (daily)", f"{deletes:,.0f} queries",
+             deletes * 10 * MB / 1e12 * p.ATHENA_TB_SCANNED.usd),
         Line("Glue", "compaction", f"{compactions:,.0f} runs, {compaction_dpu:,.1f} DPU-h",
              compaction_dpu * price),
         Line("Glue", "snapshot expiry, orphan files", f"{cleanups:,.0f} runs, {cleanup_dpu:,.1f} DPU-h",

@@ -42,6 +42,9 @@ class DendroProps:
     adopt_database: bool = False
     adopt_tables: tuple[str, ...] = ()  # timestream tables kept (iceberg tables adopt themselves)
     kept_bucket: str = ""  # the bucket holding the kept iceberg tables' files, granted like our own
+    # Per-source retention from dendro.toml (`retention_days`), as `type=days,type=days`: Timestream's
+    # magnetic retention of that table, or a daily Athena DELETE of older rows on the Iceberg table.
+    retention_days: str = ""
     # Firehose buffering: a minute keeps dashboards fresh; 1 MiB keeps staged objects small enough
     # for one Lambda invocation each.
     buffer_interval_seconds: int = 60
@@ -94,6 +97,23 @@ class DendroProps:
         _check_range("dendro:athenaResultsExpiryDays", self.athena_results_expiry_days, 1, 3650)
         _check_range("dendro:errorRatePercent", self.error_rate_percent, 0.01, 100)
         _check_range("dendro:heartbeatMinutes", self.heartbeat_minutes, 5, 1440)
+        for type_id, days in self.retention.items():
+            if type_id not in SOURCES:
+                raise DendroConfigError("dendro:retentionDays", f"unknown source {type_id!r}")
+            _check_range("dendro:retentionDays", days, 1, 36500)
+
+    @property
+    def retention(self) -> dict[str, int]:
+        """`retention_days` as {type: days}; malformed text is a DendroConfigError naming the key."""
+        found = {}
+        for part in (p.strip() for p in self.retention_days.split(",") if p.strip()):
+            type_id, _, days = part.partition("=")
+            if not days.strip().isdigit():
+                raise DendroConfigError(
+                    "dendro:retentionDays", f"{part!r} is not type=days, e.g. nginx_access=30"
+                )
+            found[type_id.strip()] = int(days)
+        return found
 
     @property
     def enabled_sources(self) -> list[Source]:
@@ -115,6 +135,7 @@ CONTEXT_KEYS: Mapping[str, str] = {
     "dendro:adoptDatabase": "adopt_database",
     "dendro:adoptTables": "adopt_tables",
     "dendro:keptBucket": "kept_bucket",
+    "dendro:retentionDays": "retention_days",
     "dendro:bufferIntervalSeconds": "buffer_interval_seconds",
     "dendro:bufferSizeMiB": "buffer_size_mib",
     "dendro:icebergCommitSeconds": "iceberg_commit_seconds",

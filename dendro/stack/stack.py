@@ -62,6 +62,7 @@ class DendroStack(Stack):
                 adopt_database=props.adopt_database,
                 adopt_tables=props.adopt_tables,
                 kept_bucket=props.kept_bucket,
+                retention_days=props.retention,
                 memory_retention=Duration.hours(props.memory_retention_hours),
                 magnetic_retention=Duration.days(props.magnetic_retention_days),
                 athena_scan_limit_bytes=props.athena_scan_limit_gb * 1024**3,

@@ -86,6 +86,9 @@ class SourceSettings(_Strict):
     transform: str | None = None
     settings: dict[str, str] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
+    # Days of this source's rows every store keeps (local DuckDB, Timestream, Iceberg); none: the
+    # store's default (local: forever; Timestream: its magnetic retention; Iceberg: forever).
+    retention_days: int | None = Field(default=None, ge=1, le=36500)
 
     @field_validator("type")
     @classmethod
@@ -238,6 +241,14 @@ class DendroSettings(_Strict):
                 )
             seen.add(entry.component_id)
         return self
+
+    def retention_days(self) -> dict[str, int]:
+        """Catalog type -> days kept. Two entries of one type share its table: the longer wins."""
+        found: dict[str, int] = {}
+        for entry in self.sources:
+            if entry.retention_days is not None:
+                found[entry.type] = max(found.get(entry.type, 0), entry.retention_days)
+        return found
 
     @classmethod
     def load(cls, path: str | Path) -> DendroSettings:

@@ -550,3 +550,19 @@ def test_a_lake_formation_governed_catalog_stops_before_cdk_with_what_to_do(
     assert '"DatabaseName": "dendro"' in line
     assert cdk.calls == []
     session.assert_done()
+
+
+def test_deploy_passes_the_sources_retention_days_from_dendro_toml(
+    node: Any, cdk: Recorder, session: StubbedSession, tmp_path: Path
+) -> None:
+    """Issue 14 item 9: retention_days in dendro.toml reaches the stack as dendro:retentionDays."""
+    (tmp_path / "dendro.toml").write_text(
+        '[[sources]]\ntype = "syslog"\nretention_days = 7\n[[sources]]\ntype = "nginx_access"\n'
+        'retention_days = 90\n[sink]\nkind = "http"\nendpoint = "http://127.0.0.1:8686"\n'
+    )
+    bootstrapped(session)
+
+    result = invoke("deploy", "--region", REGION, "--yes")  # ./dendro.toml, found by itself
+
+    assert result.exit_code == 0, result.output
+    assert "dendro:retentionDays=nginx_access=90,syslog=7" in _context_of(cdk)

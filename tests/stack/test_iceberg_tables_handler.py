@@ -15,6 +15,7 @@ from dendro.stack.schema_evolution.ddl import (
     SchemaConflictError,
     add_columns,
     create_table,
+    delete_older,
     plan,
     unique_view,
 )
@@ -228,3 +229,20 @@ def test_the_unique_view_keeps_one_row_per_event_and_every_row_without_an_id() -
         "GROUP BY ALL ORDER BY ALL"
     ).fetchall()
     assert got == [("id-1", 1), ("id-2", 1), (None, 2)]
+
+
+def test_the_daily_retention_run_deletes_whole_days_per_table(aws: Clients) -> None:
+    """Issue 14 item 9: an EventBridge rule's input (stores/iceberg.py) -> one Athena DELETE per table."""
+    aws.ddl("q-1")
+    aws.ddl("q-2")
+    job = {"Database": "dendro", "WorkGroup": "Dendro", "Tables": {"syslog": 7, "nginx_access": 30}}
+
+    done = handler.expire(job, aws.athena, sleep=lambda _: None)
+
+    assert set(done) == {"nginx_access", "syslog"}
+    assert aws.sql == [delete_older("dendro", "nginx_access", 30), delete_older("dendro", "syslog", 7)]
+    assert aws.sql[1] == (
+        'DELETE FROM "dendro"."syslog" WHERE "timestamp" < '
+        "date_add('day', -7, CAST(current_date AS timestamp))"
+    )
+    aws.assert_done()

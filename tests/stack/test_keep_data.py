@@ -1,4 +1,4 @@
-"""Issue 14 item 3 on synthesized templates: a database kept by an earlier stack (--keep-data) is left
+"""Issue 14 items 3 and 9 on synthesized templates: a database kept by an earlier stack (--keep-data) is left
 out of the template so that the deploy adopts it instead of failing on its name; kept iceberg files
 stay reachable in the kept bucket; what was deployed is published for the next deploy to carry over."""
 
@@ -27,14 +27,24 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         app,
         "Adopted",
         props=DendroProps(
-            bundle=False, sources=sources, keep_data=True, adopt_database=True, kept_bucket="old-bucket"
+            bundle=False,
+            sources=sources,
+            keep_data=True,
+            adopt_database=True,
+            kept_bucket="old-bucket",
+            retention_days="syslog=7",  # item 9 rides along
         ),
     )
     timestream = DendroStack(
         app,
         "AdoptedTs",
         props=DendroProps(
-            store="timestream", bundle=False, sources=sources, adopt_database=True, adopt_tables=("syslog",)
+            store="timestream",
+            bundle=False,
+            sources=sources,
+            adopt_database=True,
+            adopt_tables=("syslog",),
+            retention_days="nginx_access=45",
         ),
     )
     return {
@@ -77,3 +87,24 @@ def test_adopted_timestream_database_and_tables_are_not_created_but_granted(
     writes = [s for s in statements if s["Action"] == "timestream:WriteRecords"]
     assert ":database/AdoptedTs/table/syslog" in str(writes) and "Fn::GetAtt" in str(writes)
     assert template["Outputs"]["TableNames"]["Value"] == "nginx_access,syslog"
+
+
+def test_retention_days_set_timestreams_magnetic_retention_per_table(templates: dict[str, Any]) -> None:
+    [table] = _of(templates["timestream"], "AWS::Timestream::Table").values()
+    assert table["Properties"]["RetentionProperties"]["MagneticStoreRetentionPeriodInDays"] == "45"
+
+
+def test_retention_days_schedule_a_daily_delete_on_the_iceberg_tables(templates: dict[str, Any]) -> None:
+    [rule] = _of(templates["iceberg"], "AWS::Events::Rule").values()
+    assert rule["Properties"]["ScheduleExpression"] == "cron(17 3 * * ? *)"
+    [target] = rule["Properties"]["Targets"]
+    import json
+
+    job = json.loads(target["Input"])["DendroRetention"]
+    assert job == {"Database": "adopted", "WorkGroup": "Adopted", "Tables": {"syslog": 7}}
+    # The target is the table handler, which already may run Athena on these tables.
+    functions = _of(templates["iceberg"], "AWS::Lambda::Function").items()
+    [handler] = [
+        k for k, v in functions if v["Properties"]["Handler"].endswith("schema_evolution.handler.on_event")
+    ]
+    assert target["Arn"] == {"Fn::GetAtt": [handler, "Arn"]}

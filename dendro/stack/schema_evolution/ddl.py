@@ -14,6 +14,7 @@ TIME_COLUMN = "timestamp"  # every catalog source has it (the event contract's e
 # A column only the iceberg store has: the hash the transform gives each record (firehose_transform.py).
 EVENT_ID_COLUMN = "event_id"
 UNIQUE_SUFFIX = "_unique"
+RETENTION_EVENT = "DendroRetention"  # the key of the daily retention event the handler also takes
 
 
 class SchemaConflictError(ValueError):
@@ -97,3 +98,12 @@ def plan(existing: Mapping[str, str], declared: Sequence[Column]) -> Evolution:
     declared_names = {name.lower() for name, _ in declared}
     kept = tuple(sorted(name for name in have if name not in declared_names))
     return Evolution(tuple(added), kept)
+
+
+def delete_older(database: str, table: str, days: int) -> str:
+    """Rows older than `days` days, to the day boundary: whole day partitions, which Iceberg can drop
+    from its metadata without rewriting files."""
+    return (
+        f'DELETE FROM "{database}"."{table}" WHERE "{TIME_COLUMN}" < '
+        f"date_add('day', -{int(days)}, CAST(current_date AS timestamp))"
+    )

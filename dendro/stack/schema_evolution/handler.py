@@ -19,9 +19,11 @@ from typing import Any
 from dendro.cloud_query import athena
 from dendro.stack.schema_evolution.ddl import (
     EVENT_ID_COLUMN,
+    RETENTION_EVENT,
     Column,
     add_columns,
     create_table,
+    delete_older,
     plan,
     unique_view,
     unique_view_name,
@@ -94,8 +96,28 @@ def handle(event: dict[str, Any], glue: Any, athena_client: Any, **wait: Any) ->
     return {"PhysicalResourceId": physical_id(properties), "Data": data}
 
 
+def expire(job: dict[str, Any], athena_client: Any, **wait: Any) -> dict[str, str]:
+    """The daily retention run (an EventBridge rule's input): one DELETE per table; a failure of one
+    table does not stop the others, and fails the run at the end so that EventBridge retries it."""
+    done, failed = {}, {}
+    for table, days in sorted(job["Tables"].items()):
+        try:
+            query_id = athena.start(athena_client, delete_older(job["Database"], table, int(days)),
+                                    workgroup=job["WorkGroup"])  # fmt: skip
+            athena.wait(athena_client, query_id, timeout=DDL_TIMEOUT, **wait)
+            done[table] = f"older than {days} days deleted"
+        except Exception as error:  # noqa: BLE001 - reported below, after the other tables
+            failed[table] = str(error)
+    print({"retention": done, "failed": failed})  # noqa: T201 - the function's log
+    if failed:
+        raise RuntimeError(f"retention failed for {sorted(failed)}: {failed}")
+    return done
+
+
 def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     import boto3
 
     region = os.environ.get("AWS_REGION")
+    if RETENTION_EVENT in event:
+        return expire(event[RETENTION_EVENT], boto3.client("athena", region_name=region))
     return handle(event, boto3.client("glue", region_name=region), boto3.client("athena", region_name=region))

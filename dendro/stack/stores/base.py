@@ -13,7 +13,7 @@ the same way (Lambda environment, write grant, outputs, alarms) and picks the de
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import ClassVar, Protocol
 
@@ -41,6 +41,7 @@ class StoreProps:
     adopt_database: bool = False
     adopt_tables: tuple[str, ...] = ()
     kept_bucket: str = ""
+    retention_days: Mapping[str, int] = field(default_factory=dict)  # type -> days (props.retention)
     memory_retention: Duration
     magnetic_retention: Duration
     athena_scan_limit_bytes: int

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from aws_cdk import Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_athena as athena
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -21,7 +23,7 @@ from constructs import Construct
 from dendro.catalog.model import FieldType, Source
 from dendro.ingest_lambda import constants as env
 from dendro.stack.names import ATHENA_RESULTS_PREFIX, ICEBERG_PREFIX, OutputKey, glue_database_name
-from dendro.stack.schema_evolution.ddl import EVENT_ID_COLUMN, Column
+from dendro.stack.schema_evolution.ddl import EVENT_ID_COLUMN, RETENTION_EVENT, Column
 from dendro.stack.schema_evolution.tables import IcebergTables
 from dendro.stack.stores.base import Delivery, StoreProps
 from dendro.stack.stores.iceberg_maintenance import IcebergMaintenance
@@ -134,6 +136,31 @@ class IcebergStore(Construct):
         )
         for table in self.tables.tables.values():
             table.node.add_dependency(*(d for d in (self.database, self.workgroup) if d is not None))
+        retained = {t: d for t, d in props.retention_days.items() if t in self.columns}
+        if retained:
+            # Once a day, the table handler deletes rows past their source's retention (Athena DELETE);
+            # snapshot expiry then removes the files only those rows were in.
+            events.Rule(
+                self,
+                "Retention",
+                description="Deletes Dendro rows older than their source's retention_days",
+                schedule=events.Schedule.cron(minute="17", hour="3"),
+                targets=[
+                    targets.LambdaFunction(
+                        self.tables.function,
+                        event=events.RuleTargetInput.from_object(
+                            {
+                                RETENTION_EVENT: {
+                                    "Database": self._database_name,
+                                    "WorkGroup": self.workgroup_name,
+                                    "Tables": retained,
+                                }
+                            }
+                        ),
+                        retry_attempts=2,
+                    )
+                ],
+            )
         self.maintenance = IcebergMaintenance(
             self,
             "Maintenance",

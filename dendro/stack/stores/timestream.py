@@ -57,7 +57,9 @@ class TimestreamStore(Construct):
                 # Retention values are strings in CloudFormation (aws-notes §1).
                 retention_properties={
                     "MemoryStoreRetentionPeriodInHours": str(int(props.memory_retention.to_hours())),
-                    "MagneticStoreRetentionPeriodInDays": str(int(props.magnetic_retention.to_days())),
+                    "MagneticStoreRetentionPeriodInDays": str(
+                        props.retention_days.get(source.type, int(props.magnetic_retention.to_days()))
+                    ),
                 },
                 # Agents buffer for hours during an outage; without magnetic writes every event older
                 # than the memory retention would be rejected on arrival. This property is untyped in
