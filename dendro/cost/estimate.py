@@ -333,7 +333,8 @@ def render_markdown(result: Estimate) -> str:
 
 ASSUMPTIONS = (
     "Assumes {event_bytes} B events, a dashboard open {dashboard_hours_per_day:g} h a day refreshing every "
-    "minute (every {athena_refresh_seconds} s on the iceberg store), {hosts} hosts and {tables_with_data} sources sending; every price and assumption is in "
+    "minute (every {athena_refresh_seconds} s on the iceberg store), {hosts} hosts and "
+    "{tables_with_data} sources sending; every price and assumption is in "
     "cost/prices.py and cost/estimate.py (Usage). Prices marked unverified there were not confirmed on "
     "the AWS pricing pages on the date read: check https://calculator.aws before budgeting."
 )
