@@ -9,7 +9,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from dendro.stack.firehose_role import firehose_principal
+from dendro.stack.firehose_role import firehose_principal, grant_s3_destination
 from dendro.stack.names import FIREHOSE_ERRORS_PREFIX, STAGING_PREFIX
 
 
@@ -37,20 +37,10 @@ class DeliveryStream(Construct):
             assumed_by=firehose_principal(self),
             description="Lets the Dendro delivery stream write staged objects to the pipeline's bucket.",
         )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
-                resources=[
-                    bucket.arn_for_objects(f"{STAGING_PREFIX}*"),
-                    bucket.arn_for_objects(f"{FIREHOSE_ERRORS_PREFIX}*"),
-                ],
-            )
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
-                resources=[bucket.bucket_arn],
-            )
+        grant_s3_destination(
+            self.role,
+            objects=[bucket.arn_for_objects(f"{p}*") for p in (STAGING_PREFIX, FIREHOSE_ERRORS_PREFIX)],
+            buckets=[bucket.bucket_arn],
         )
         self.role.add_to_policy(
             iam.PolicyStatement(

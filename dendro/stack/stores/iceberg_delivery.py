@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from dendro.stack.firehose_role import firehose_principal
+from dendro.stack.firehose_role import firehose_principal, grant_s3_destination
 from dendro.stack.names import ERRORS_PREFIX, FIREHOSE_ERRORS_PREFIX
 
 if TYPE_CHECKING:
@@ -80,20 +80,10 @@ class IcebergDeliveryStream(Construct):
                 resources=store.data_arns,
             )
         )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
-                resources=[
-                    bucket.arn_for_objects(f"{ERRORS_PREFIX}*"),
-                    bucket.arn_for_objects(f"{FIREHOSE_ERRORS_PREFIX}*"),
-                ],
-            )
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
-                resources=store.bucket_arns,
-            )
+        grant_s3_destination(
+            self.role,
+            objects=[bucket.arn_for_objects(f"{p}*") for p in (ERRORS_PREFIX, FIREHOSE_ERRORS_PREFIX)],
+            buckets=store.bucket_arns,
         )
         self.role.add_to_policy(
             iam.PolicyStatement(
