@@ -131,31 +131,22 @@ def _ask_sink(choices: Choices, io: dict[str, Any]) -> None:
         )
     )
     if choices.sink == "http":
-        choices.endpoint = _ask(
-            questionary.text(
-                "Collector URL:",
-                default=choices.endpoint or DEFAULT_ENDPOINT,
-                validate=lambda text: _sink_problem("http", "endpoint", text) or True,
-                **io,
-            )
-        ).strip()
+        choices.endpoint = _ask_sink_field(
+            "Collector URL:", choices.endpoint or DEFAULT_ENDPOINT, "endpoint", io
+        )
     elif choices.outputs is None:
-        choices.stream = _ask(
-            questionary.text(
-                "Firehose stream name:",
-                default=choices.stream or "",
-                validate=lambda text: _sink_problem("firehose", "stream", text) or True,
-                **io,
-            )
-        ).strip()
-        choices.region = _ask(
-            questionary.text(
-                "AWS region:",
-                default=choices.region or "",
-                validate=lambda text: _sink_problem("firehose", "region", text) or True,
-                **io,
-            )
-        ).strip()
+        choices.stream = _ask_sink_field("Firehose stream name:", choices.stream or "", "stream", io)
+        choices.region = _ask_sink_field("AWS region:", choices.region or "", "region", io)
+
+
+def _ask_sink_field(question: str, default: str, field: str, io: dict[str, Any]) -> str:
+    import questionary
+
+    kind = "http" if field == "endpoint" else "firehose"
+    check = questionary.text(
+        question, default=default, validate=lambda text: _sink_problem(kind, field, text) or True, **io
+    )
+    return str(_ask(check)).strip()
 
 
 def _split(text: str) -> list[str]:
