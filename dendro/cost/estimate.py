@@ -247,9 +247,18 @@ def estimate(
     lines.append(
         Line("CloudWatch", "EMF metrics", _qty(metrics, "metrics"), metrics * p.CLOUDWATCH_METRIC_MONTH.usd)
     )
+    if u.wide_metrics:
+        # Billed per metric an alarm reads (alert's count, /work/notes/metrics.md): the built-in rules'
+        # alarms read 12 metrics on the iceberg store (13 with timestream's dead-letter queue), and
+        # the silent-host Metrics Insights alarm one per host.
+        alarm_metrics = (12 if store == "iceberg" else 13) + u.hosts
+        usage_text = f"{alarm_metrics} alarm metrics, 1 key"
+    else:  # before issue 14: one metric per alarm
+        alarm_metrics = u.alarms
+        usage_text = f"{u.alarms} alarms, 1 key"
     lines.append(
-        Line("CloudWatch", "alarms, alert key", f"{u.alarms} alarms, 1 key",
-             u.alarms * p.CLOUDWATCH_ALARM_MONTH.usd + p.KMS_KEY_MONTH.usd)
+        Line("CloudWatch", "alarms, alert key", usage_text,
+             alarm_metrics * p.CLOUDWATCH_ALARM_MONTH.usd + p.KMS_KEY_MONTH.usd)
     )  # fmt: skip
     return Estimate(store, gb_per_day, days_retained, tuple(lines))
 

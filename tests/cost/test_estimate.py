@@ -99,7 +99,9 @@ def test_the_cost_work_of_issue_14_is_priced_before_and_after() -> None:
     assert metrics.usage == "20 metrics" and metrics.usd == pytest.approx(6.0)
     assert {line.service for line in now.lines} >= {"Glue"}
     assert not [line for line in before.lines if line.service == "Glue"]
-    assert now.total < 17 < 0.5 * before.total
+    assert now.total < 18 < 0.5 * before.total
+    alarms = {line.item: line for line in now.lines}["alarms, alert key"]
+    assert alarms.usage == "22 alarm metrics, 1 key"  # 12 + one per host for the silent-host alarm
     table = compare("iceberg")
     assert [row.split()[0] for row in table.splitlines()[3:]] == ["1", "10", "100"]
     assert "39.56" in table and f"{now.total:,.2f}" in table
