@@ -32,10 +32,10 @@ def in_list(column: str, values: Sequence[str]) -> str:
 
 
 def contains(column: str, text: str) -> str:
-    """Case-insensitive substring match, spelled alike in DuckDB and Trino (LIKE with an escape, so
-    `%` and `_` in the text match themselves)."""
-    escaped = text.lower().replace("!", "!!").replace("%", "!%").replace("_", "!_")
-    return f"lower({column}) LIKE {literal('%' + escaped + '%')} ESCAPE '!'"
+    """Substring match, case-sensitive as grep's and Loki's `|=` (a regex with `(?i)` ignores case):
+    `strpos` in both DuckDB and Trino, where DuckDB scans for it about twice as fast as for
+    lower(...) LIKE; and no wildcard in the text means anything but itself."""
+    return f"strpos({column}, {literal(text)}) > 0"
 
 
 def _iso_micros(micros: int) -> str:
@@ -57,9 +57,6 @@ class DuckDb:
     def at(self, micros: int) -> str:
         """An exact instant (epoch µs) as a constant of the column's type, so zone maps prune."""
         return f"TIMESTAMPTZ {literal(_iso_micros(micros) + '+00')}"
-
-    def contains(self, column: str, text: str) -> str:
-        return contains(column, text)
 
     def regex(self, column: str, pattern: str) -> str:
         return (
@@ -126,9 +123,6 @@ class _TrinoFamily:
 
     def table(self, type_id: str) -> str:
         return f"{identifier(self.database)}.{identifier(type_id)}"
-
-    def contains(self, column: str, text: str) -> str:
-        return contains(column, text)
 
     def regex(self, column: str, pattern: str) -> str:
         return f"regexp_like({column}, {literal(pattern)})"

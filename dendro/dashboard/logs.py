@@ -25,7 +25,7 @@ import orjson
 
 from dendro.catalog import SOURCES
 from dendro.catalog.model import LINE, Source
-from dendro.dashboard.dialect import Dialect, identifier, in_list, literal
+from dendro.dashboard.dialect import Dialect, contains, identifier, in_list, literal
 from dendro.dashboard.timerange import Window
 
 LEVEL_FIELDS = ("level", "severity")  # a log source's level column, first found
@@ -124,7 +124,7 @@ def _level(source: Source) -> str:
 
 def _text(d: Dialect, source: Source, text: str, regex: bool) -> str:
     def match(column: str) -> str:
-        return d.regex(identifier(column), text) if regex else d.contains(identifier(column), text)
+        return d.regex(identifier(column), text) if regex else contains(identifier(column), text)
 
     others = [match(n) for n in TEXT_FIELDS if _has(source, n)]
     if not _has(source, LINE.name):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dendro.catalog.model import FieldType, Source
+from dendro.catalog.model import LINE, FieldType, Source
 
 # DuckDB spells these back the same way in duckdb_columns(), so they compare as they are.
 DUCKDB_TYPES: Mapping[FieldType, str] = {
@@ -20,6 +20,11 @@ DUCKDB_TYPES: Mapping[FieldType, str] = {
     FieldType.BOOL: "BOOLEAN",
     FieldType.TIMESTAMP: "TIMESTAMP WITH TIME ZONE",
 }
+
+# The original log line is the widest column and is read only to show a page of lines or to search
+# them: ZSTD stores it in about a third of the space DuckDB's default string compression takes, for
+# scans 10-40% slower (benchmarks/logs_search.py measures both).
+COMPRESSION: Mapping[str, str] = {LINE.name: "zstd"}
 
 REJECTS = "_rejects"
 BATCHES = "_batches"
@@ -49,8 +54,13 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def column_sql(name: str, kind: FieldType) -> str:
+    compression = f" USING COMPRESSION {COMPRESSION[name]}" if name in COMPRESSION else ""
+    return f"{quote(name)} {DUCKDB_TYPES[kind]}{compression}"
+
+
 def columns_sql(source: Source) -> str:
-    return ", ".join(f"{quote(f.name)} {DUCKDB_TYPES[f.type]}" for f in source.columns)
+    return ", ".join(column_sql(f.name, f.type) for f in source.columns)
 
 
 def insert_sql(source: Source) -> str:
@@ -81,7 +91,7 @@ def plan_migration(existing: Mapping[str, Mapping[str, str]], sources: Mapping[s
             wanted = DUCKDB_TYPES[field.type]
             current = have.get(field.name)
             if current is None:
-                statements.append(f"ALTER TABLE {quote(table)} ADD COLUMN {quote(field.name)} {wanted}")
+                statements.append(f"ALTER TABLE {quote(table)} ADD COLUMN {column_sql(field.name, field.type)}")
             elif current != wanted:
                 if (current, wanted) not in _WIDENINGS:
                     raise SchemaConflictError(

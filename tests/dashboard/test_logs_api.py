@@ -74,10 +74,11 @@ def test_lines_are_the_text_the_server_wrote_newest_first_with_their_fields(live
         ({"status": "5xx", "host": "web-2"}, 0),
         ({"level": "warn"}, 1),  # error-log level; access logs have none
         ({"source": "nginx_error"}, 2),
-        ({"q": "/Q/7"}, 1),  # substring, case-insensitive, over the line
-        ({"q": "timed OUT"}, 1),
+        ({"q": "/q/7 "}, 1),  # substring over the line
+        ({"q": "/Q/7 "}, 0),  # case-sensitive, as grep and Loki's |= ...
+        ({"q": "(?i)timed OUT", "regex": "1"}, 1),  # ... a regular expression ignores case on request
         ({"q": r"/p/(1|2)\d ", "regex": "1"}, 20),
-        ({"q": "100%_"}, 0),  # LIKE wildcards in the text match themselves
+        ({"q": "/p/1%"}, 0),  # no wildcards: % is a percent sign
         ({"service": "nginx", "host": ["web-1", "web-2"]}, 42),
     ],
 )
