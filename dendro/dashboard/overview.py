@@ -37,12 +37,27 @@ class ServiceNow:
     p95_ms: float | None
 
 
+@dataclass(frozen=True)
+class HostNow:
+    """One host over the last few minutes: its traffic (when it serves access logs) and whether it
+    still sends anything at all."""
+
+    host: str
+    per_minute: float
+    errors: int
+    error_pct: float
+    p95_ms: float | None
+    last_ms: int | None
+    silent: bool
+
+
 @dataclass
 class Overview:
     label: str
     store: str
     activity: list[Activity] = field(default_factory=list)
     services: list[ServiceNow] = field(default_factory=list)
+    hosts_now: list[HostNow] = field(default_factory=list)
     health: Health = field(default_factory=Health)
     problems: list[str] = field(default_factory=list)
     generated_ms: int = 0
@@ -76,6 +91,9 @@ def build_overview(backend: Backend, now: float | None = None) -> Overview:
     red = panels.red_tables(tables)
     if red and overview.activity:
         overview.services = _services(backend, red, overview.problems)
+    if overview.activity:
+        traffic = _services(backend, red, overview.problems, by="host") if red else []
+        overview.hosts_now = _hosts(overview.activity, traffic)
     overview.health = backend.health()
     return overview
 
@@ -105,9 +123,32 @@ def _activity(backend: Backend, tables: list[str], now_ms: int, problems: list[s
     return found
 
 
-def _services(backend: Backend, red: list[str], problems: list[str]) -> list[ServiceNow]:
+def _hosts(activity: list[Activity], traffic: list[ServiceNow]) -> list[HostNow]:
+    """Every host seen, worst first: silent hosts, then by 5xx share, then by p95."""
+    by_host = {t.service: t for t in traffic}
+    hosts = []
+    for host in sorted({a.host for a in activity}):
+        mine = [a for a in activity if a.host == host]
+        last = max((a.last_ms for a in mine if a.last_ms is not None), default=None)
+        now = by_host.get(host)
+        hosts.append(
+            HostNow(
+                host=host,
+                per_minute=now.per_minute if now else 0.0,
+                errors=now.errors if now else 0,
+                error_pct=now.error_pct if now else 0.0,
+                p95_ms=now.p95_ms if now else None,
+                last_ms=last,
+                silent=all(a.stale for a in mine),
+            )
+        )
+    return sorted(hosts, key=lambda h: (not h.silent, -h.error_pct, -(h.p95_ms or 0), h.host))
+
+
+def _services(backend: Backend, red: list[str], problems: list[str], by: str = "service") -> list[ServiceNow]:
+    """Per service (or, by="host", per host: the `service` attribute then holds the host)."""
     try:
-        result = backend.query(queries.services_now(backend.dialect, red, RECENT_SECONDS))
+        result = backend.query(queries.services_now(backend.dialect, red, RECENT_SECONDS, by))
     except QueryError as error:
         problems.append(f"service summary unavailable: {error}")
         return []

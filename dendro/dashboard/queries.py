@@ -165,15 +165,18 @@ def activity(d: Dialect, tables: Sequence[str], recent_seconds: int, lookback_se
     return " UNION ALL ".join(parts) + " ORDER BY source, host"
 
 
-def services_now(d: Dialect, tables: Sequence[str], seconds: int) -> str:
-    """Per service over the last `seconds`: requests, 5xx and p95 duration (ms) - the outage summary."""
+def services_now(d: Dialect, tables: Sequence[str], seconds: int, by: str = "service") -> str:
+    """Per service (or host) over the last `seconds`: requests, 5xx and p95 duration (ms) - the
+    outage summary, and with by="host", which host is returning the 5xx."""
+    if by not in GROUPS:
+        raise ValueError(f"by {by!r} is not one of {', '.join(GROUPS)}")
     where = d.where(d.since(seconds))
-    columns = "service, status, request_time"
+    columns = f"{by} AS g, status, request_time"
     rows = " UNION ALL ".join(f"SELECT {columns} FROM {d.table(t)}{where}" for t in tables)
     return (
-        f"SELECT service, count(*) AS requests, sum(CASE WHEN status >= {ERROR_STATUS} THEN 1 ELSE 0 END) "
+        f"SELECT g, count(*) AS requests, sum(CASE WHEN status >= {ERROR_STATUS} THEN 1 ELSE 0 END) "
         f"AS errors, {d.percentile('request_time', 0.95)} * 1000 AS p95_ms FROM ({rows}) AS r "
-        "GROUP BY service ORDER BY service"
+        "GROUP BY g ORDER BY g"
     )
 
 
@@ -183,3 +186,9 @@ def distinct_values(d: Dialect, tables: Sequence[str], column: str, lookback_sec
     parts = [f"SELECT DISTINCT {column} AS value FROM {d.table(t)}{where}" for t in tables]
     union = " UNION ALL ".join(parts)
     return f"SELECT DISTINCT value FROM ({union}) AS v WHERE value IS NOT NULL ORDER BY value"
+
+
+def latest(d: Dialect, tables: Sequence[str]) -> str:
+    """The newest event time (epoch ms) over `tables`."""
+    parts = " UNION ALL ".join(f"SELECT max({d.time}) AS m FROM {d.table(t)}" for t in tables)
+    return f"SELECT {d.epoch_ms('max(m)')} AS latest_ms FROM ({parts}) AS l"

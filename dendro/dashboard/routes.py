@@ -88,10 +88,11 @@ def charts_page(request: Request) -> HTMLResponse:
     backend = _backend(request)
     params = request.query_params
     range_text = params.get("range", timerange.DEFAULT_RANGE)
+    start, end = params.get("from", ""), params.get("to", "")
     try:
-        timerange.parse_range(range_text)
+        timerange.window_from(params)
     except timerange.RangeError:
-        range_text = timerange.DEFAULT_RANGE
+        range_text, start, end = timerange.DEFAULT_RANGE, "", ""  # a bad URL shows the default range
     tables = overview.catalog_tables(backend)
     charts = panels.available(tables)
     return _page(
@@ -103,6 +104,8 @@ def charts_page(request: Request) -> HTMLResponse:
         services=_distinct(backend, panels.red_tables(tables), "service"),
         presets=timerange.PRESETS,
         range=range_text,
+        start=start,
+        end=end,
         group=params.get("group", "service") if params.get("group") in queries.GROUPS else "service",
         host=params.get("host", ""),
         service=params.get("service", ""),
@@ -232,9 +235,8 @@ def api_chart(request: Request) -> Response:
         return _error(f"no chart {request.path_params['chart']!r}; GET /api/charts lists them", 404)
     params = request.query_params
     try:
-        seconds = timerange.parse_range(params.get("range", timerange.DEFAULT_RANGE))
         scope = queries.Scope(
-            window=timerange.Window.last(seconds),
+            window=timerange.window_from(params),
             hosts=tuple(h for h in params.getlist("host") if h),
             services=tuple(s for s in params.getlist("service") if s) if chart.service_filter else (),
             group=params.get("group", "service") if chart.grouped else "host",
@@ -257,11 +259,23 @@ def api_chart(request: Request) -> Response:
             "title": chart.title,
             "bucket": scope.window.bucket,
             "bucket_label": timerange.describe_bucket(scope.window.bucket),
+            "partial_from": scope.window.partial_from,
+            "latest": None if result.rows else _latest(backend, tables),
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
             "sql": sql,
             **data.to_json(),
         }
     )
+
+
+def _latest(backend: Backend, tables: list[str]) -> int | None:
+    """The newest event time (epoch s) in `tables`, so an empty range can offer "jump to the latest"."""
+    try:
+        result = backend.query(queries.latest(backend.dialect, tables))
+    except QueryError:
+        return None
+    value = result.rows[0][0] if result.rows else None
+    return int(value) // 1000 if value is not None else None
 
 
 async def _sql_from(request: Request) -> str:

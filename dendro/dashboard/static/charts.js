@@ -12,7 +12,53 @@
   window.dendroCharts = charts; // for the browser test, and for poking at in the console
 
   // Changing a filter reloads the page, so the address always says what is shown (and can be shared).
-  for (const select of form.querySelectorAll("select")) select.addEventListener("change", () => form.submit());
+  for (const select of form.querySelectorAll("select")) {
+    select.addEventListener("change", () => {
+      if (select.name === "range") { form.elements.from.value = ""; form.elements.to.value = ""; }
+      form.requestSubmit();
+    });
+  }
+  form.addEventListener("submit", () => {
+    for (const field of form.elements) if (field.name && !field.value) field.disabled = true; // a short URL
+  });
+  const isoSeconds = (s) => new Date(s * 1000).toISOString().replace(".000Z", "Z");
+
+  // Drag across a chart: zoom to that span by putting it in the address, so a reload or the next
+  // auto-refresh keeps it, and Back undoes it.
+  function zoomTo(from, to) {
+    const url = new URL(location.href);
+    url.searchParams.set("from", isoSeconds(Math.floor(from)));
+    url.searchParams.set("to", isoSeconds(Math.ceil(to)));
+    location.assign(url);
+  }
+
+  // A click on a chart opens the Logs page for that bucket, that series and the chart's meaning.
+  function logsLink(id, data, idx, label) {
+    const page = new URLSearchParams(location.search);
+    const query = new URLSearchParams();
+    const t = data.x[idx];
+    query.set("from", isoSeconds(t));
+    query.set("to", isoSeconds(t + data.bucket));
+    const group = page.get("group") || "service";
+    for (const key of ["host", "service"]) if (page.get(key)) query.set(key, page.get(key));
+    const hostChart = ["cpu", "memory", "load", "disk"].includes(id);
+    if (label && (hostChart || (data.grouped && group === "host"))) query.set("host", label.split(":")[0]);
+    else if (label && data.grouped && group === "service") query.set("service", label);
+    if (id === "errors" || id === "error_ratio") query.set("status", "5xx");
+    if (id === "log_lines" && label) query.set("source", label);
+    return "/logs?" + query;
+  }
+
+  function nearestSeries(u, idx) {
+    let best = null, distance = Infinity;
+    for (let i = 1; i < u.series.length; i++) {
+      const v = u.data[i][idx];
+      if (v == null || !u.series[i].show) continue;
+      const d = Math.abs(u.valToPos(v, "y") - u.cursor.top);
+      if (d < distance) { distance = d; best = u.series[i].label; }
+    }
+    return best;
+  }
 
   function params() {
     const out = new URLSearchParams();
@@ -38,7 +84,7 @@
     }
   }
 
-  function options(el, data) {
+  function options(el, data, id) {
     const unit = data.unit;
     const css = getComputedStyle(document.documentElement);
     const muted = css.getPropertyValue("--muted").trim(), line = css.getPropertyValue("--line").trim();
@@ -46,11 +92,31 @@
     return {
       width: el.clientWidth,
       height: el.clientHeight - 34,
-      cursor: { sync: { key: "dendro" }, points: { size: 6 } },
+      cursor: { sync: { key: "dendro" }, points: { size: 6 }, drag: { x: true, y: false, setScale: false } },
       scales: { x: { time: true }, y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
       legend: { live: true },
+      ...(Dendro.utc() ? { tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC") } : {}),
+      hooks: {
+        setSelect: [(u) => {
+          if (u.select.width < 6) return;
+          zoomTo(u.posToVal(u.select.left, "x"), u.posToVal(u.select.left + u.select.width, "x"));
+        }],
+        // The last bucket still filling: shaded, so a rate that seems to fall off at "now" reads as partial.
+        draw: [(u) => {
+          const partial = charts[id] ? charts[id].partial : data.partial_from;
+          if (partial == null) return;
+          const left = u.valToPos(partial, "x", true);
+          const { top, height } = u.bbox;
+          const right = u.bbox.left + u.bbox.width;
+          if (left >= right) return;
+          u.ctx.save();
+          u.ctx.fillStyle = "rgba(133, 147, 163, 0.16)";
+          u.ctx.fillRect(left, top, right - left, height);
+          u.ctx.restore();
+        }],
+      },
       series: [
-        { value: (u, v) => (v == null ? "–" : new Date(v * 1000).toLocaleString()) },
+        { label: Dendro.utc() ? "UTC" : "local", value: (u, v) => (v == null ? "–" : Dendro.formatTime(v * 1000)) },
         ...data.series.map((s, i) => ({
           label: s.label,
           stroke: FIXED[s.label] || PALETTE[i % PALETTE.length],
@@ -94,22 +160,41 @@
     el.dataset.series = String(data.series.length);
     el.dataset.points = String(points);
     const hidden = data.hidden_series ? ` · ${data.hidden_series} more series not shown` : "";
-    note.textContent = `one point per ${data.bucket_label} · ${data.elapsed_ms} ms${hidden}`;
+    const partial = data.partial_from != null ? " · shaded: last bucket, still filling" : "";
+    note.textContent = `one point per ${data.bucket_label} · ${Dendro.tzName()}${partial} · click a point for its log lines · drag to zoom · ${data.elapsed_ms} ms${hidden}`;
     const existing = charts[id];
     if (!points) {
-      // Nothing to draw: no empty axes, just say so.
+      // Nothing to draw: no empty axes, just say so, and offer the latest data when there is older.
       if (existing) { existing.plot.destroy(); delete charts[id]; }
       overlay(el, "No data in this range");
+      if (data.latest) {
+        const jump = document.createElement("a");
+        const url = new URL(location.href);
+        const span = Math.max(data.bucket * 90, 3600);
+        url.searchParams.set("from", isoSeconds(data.latest - span));
+        url.searchParams.set("to", isoSeconds(data.latest + data.bucket));
+        jump.href = url.toString();
+        jump.textContent = "jump to the latest data (" + Dendro.formatTime(data.latest * 1000) + ")";
+        el.querySelector(".overlay").append(document.createElement("br"), jump);
+      }
       return;
     }
     const columns = [data.x, ...data.series.map((s) => s.values)];
     const same = existing && existing.labels === data.series.map((s) => s.label).join("\n");
+    data.grouped = card.dataset.grouped === "true";
     if (same) {
+      existing.partial = data.partial_from;
+      existing.data = data;
       existing.plot.setData(columns);
     } else {
       if (existing) existing.plot.destroy();
-      const plot = new uPlot(options(el, data), columns, el);
-      charts[id] = { plot, labels: data.series.map((s) => s.label).join("\n") };
+      const plot = new uPlot(options(el, data, id), columns, el);
+      charts[id] = { plot, labels: data.series.map((s) => s.label).join("\n"), partial: data.partial_from, data };
+      plot.over.addEventListener("click", () => {
+        const idx = plot.cursor.idx;
+        if (idx == null || plot.select.width >= 6) return;
+        location.assign(logsLink(id, charts[id].data, idx, nearestSeries(plot, idx)));
+      });
     }
     overlay(el, "");
   }
