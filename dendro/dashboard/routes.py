@@ -14,7 +14,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
-from dendro.dashboard import examples, overview, panels, queries, timerange
+from dendro.dashboard import examples, overview, panels, queries, tableinfo, timerange
 from dendro.dashboard.backends import Backend, QueryError
 from dendro.dashboard.export import FORMATS, ExportFormatError, check_format
 from dendro.dashboard.export import stream as stream_export
@@ -134,9 +134,14 @@ def _distinct(backend: Backend, tables: list[str], column: str) -> list[str]:
 
 def query_page(request: Request) -> HTMLResponse:
     backend = _backend(request)
-    found = examples.examples(backend.dialect, overview.catalog_tables(backend))
+    schema = tableinfo.tables(backend)
+    # Examples only for tables with rows: an example that answers nothing teaches nothing.
+    found = examples.examples(backend.dialect, tableinfo.with_rows(schema))
     sql = request.query_params.get("sql") or (found[0].sql if found else "SELECT 1")
-    return _page(request, "query.html", examples=found, sql=sql)
+    names = sorted({t.name for t in schema} | {c for t in schema for c, _ in t.columns})
+    return _page(
+        request, "query.html", examples=found, sql=sql, schema=schema, names=names, max_rows=UI_MAX_ROWS
+    )
 
 
 def _alerts_view(request: Request) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -162,3 +163,166 @@ def test_query_export_and_refusal(page: Any, url: str, shots: Path) -> None:
     page.wait_for_selector("#result-table tbody tr:nth-child(11)")
     assert "page 1 of" in page.inner_text("#page-label")
     shoot(page, shots, "query.png")
+
+
+# --- the Logs page ---------------------------------------------------------------------------------
+
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def test_logs_page_filters_expands_context_and_round_trips(page: Any, url: str, shots: Path) -> None:
+    page.goto(url + "logs?range=1h&status=5xx&host=web-2")
+    page.wait_for_function("document.body.dataset.logsLoaded >= 1", timeout=30_000)
+    lines = page.locator("#log-lines > li.log-line")
+    assert lines.count() > 5
+    assert set(page.locator("#log-lines > li .line-host").all_inner_texts()) == {"web-2"}
+    assert set(page.locator("#log-lines > li .line-level").all_inner_texts()) == {"5xx"}
+    assert page.locator("#histogram .hist-bar").count() > 50
+    first_id = lines.first.get_attribute("data-id")
+    # Expand: the parsed fields; then the lines around it on the same host.
+    lines.nth(2).click()
+    assert page.locator("#log-lines > li.open table.fields th", has_text="status_class").count() == 1
+    page.get_by_role("button", name="Context (lines before and after on web-2)").click()
+    page.wait_for_selector(".context .ctx-self")
+    assert page.locator(".context > li").count() == 21  # 10 before, the line, 10 after
+    shoot(page, shots, "logs.png")
+    # Older pages by cursor; the address says so, and a reload shows the same view.
+    page.click("#older")
+    page.wait_for_function("document.body.dataset.logsLoaded >= 2")
+    assert "cursor=" in page.url
+    page.goto(url + "logs?range=1h&status=5xx&host=web-2")
+    page.wait_for_function("document.body.dataset.logsLoaded >= 1")
+    assert page.locator("#log-lines > li.log-line").first.get_attribute("data-id") == first_id
+    assert page.input_value("select[name=host]") == "web-2"
+
+
+def test_a_chart_bucket_opens_its_lines(page: Any, url: str, shots: Path) -> None:
+    page.goto(url + "charts?range=1h&group=host")
+    page.wait_for_function("document.body.dataset.chartsLoaded >= 1", timeout=30_000)
+    # Click the tallest 5xx spike: the bucket, the host of that series and "5xx" reach the Logs page.
+    spike = page.evaluate(
+        """() => {
+          const u = window.dendroCharts.errors.plot;
+          let best = [0, 0, 1];
+          for (let s = 1; s < u.series.length; s++)
+            u.data[s].forEach((v, i) => { if (v > best[0]) best = [v, i, s]; });
+          return { x: u.valToPos(u.data[0][best[1]], "x"), y: u.valToPos(best[0], "y"),
+                   host: u.series[best[2]].label, t: u.data[0][best[1]] };
+        }"""
+    )
+    box = page.locator("#chart-errors .u-over").bounding_box()
+    page.mouse.click(box["x"] + spike["x"], box["y"] + spike["y"])
+    page.wait_for_url("**/logs?**")
+    page.wait_for_function("document.body.dataset.logsLoaded >= 1", timeout=30_000)
+    assert "status=5xx" in page.url and f"host={spike['host']}" in page.url
+    assert page.input_value("input[name=from]").startswith(
+        page.evaluate(f"new Date({spike['t']} * 1000).toISOString().slice(0, 16)")
+    )
+    levels = page.locator("#log-lines > li .line-level").all_inner_texts()
+    assert levels and set(levels) == {"5xx"}
+    assert set(page.locator("#log-lines > li .line-host").all_inner_texts()) == {spike["host"]}
+    shoot(page, shots, "drilldown.png")
+
+
+def test_zoom_is_kept_in_the_url_and_survives_a_refresh(page: Any, url: str) -> None:
+    page.goto(url + "charts?range=1h&refresh=10")
+    page.wait_for_function("document.body.dataset.chartsLoaded >= 1", timeout=30_000)
+    box = page.locator("#chart-requests .u-over").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + 40, steps=6)
+    page.mouse.up()
+    page.wait_for_url("**from=**")
+    zoomed = page.url
+    page.wait_for_function("document.body.dataset.chartsLoaded >= 1", timeout=30_000)
+    page.reload()
+    page.wait_for_function("document.body.dataset.chartsLoaded >= 1", timeout=30_000)
+    assert page.url == zoomed and page.input_value("input[name=from]")
+    span = page.evaluate(
+        "(() => { const x = window.dendroCharts.requests.plot.data[0]; return x[x.length - 1] - x[0]; })()"
+    )
+    assert span < 30 * 60  # a fifth of the hour, not the hour
+    page.wait_for_timeout(11_000)  # an auto-refresh: the zoom stays
+    assert page.url == zoomed and int(page.locator("#chart-requests").get_attribute("data-points")) > 0
+
+
+def test_live_tail_shows_a_new_line_within_two_seconds(page: Any, live: Any) -> None:
+    from tests.dashboard.logs_store import access_line, seconds_ago
+
+    live.write("nginx_access", "web-1", [access_line(seconds_ago(60 - i), f"/before/{i}") for i in range(20)])
+    page.goto(live.serve() + "logs?range=1h&live=1")
+    page.wait_for_function("document.body.dataset.tail === 'open'", timeout=10_000)
+    page.wait_for_timeout(700)  # the stream has its starting marks
+    started = time.monotonic()
+    live.write("nginx_access", "web-1", [access_line(seconds_ago(0), "/just-now", 503)])
+    page.wait_for_selector(
+        "#log-lines > li.log-line:first-child .line-text:has-text('/just-now')", timeout=2_000
+    )
+    assert time.monotonic() - started < 2.0
+    assert "live=1" in page.url
+    # Scrolled away from the top, the tail pauses: the line waits behind a "resume" button.
+    page.evaluate("window.scrollTo(0, 200)")
+    assert page.evaluate("window.scrollY") > 80
+    live.write("nginx_access", "web-1", [access_line(seconds_ago(0), "/while-scrolled")])
+    page.wait_for_selector("#resume:not([hidden])", timeout=3_000)
+    assert page.locator(".line-text", has_text="/while-scrolled").count() == 0
+    page.click("#resume")  # back to the top, and the waiting line is shown
+    page.wait_for_selector("#log-lines > li.log-line:first-child .line-text:has-text('/while-scrolled')")
+
+
+def test_hostile_lines_are_shown_as_text_and_never_run(page: Any, live: Any) -> None:
+    from tests.dashboard.logs_store import HOSTILE_AGENT, HOSTILE_PATH, access_line, error_line, seconds_ago
+
+    live.write("nginx_access", "<img src=x onerror=window.__pwned=4>", [
+        access_line(seconds_ago(5), HOSTILE_PATH, 500, HOSTILE_AGENT)])  # fmt: skip
+    live.write("nginx_error", "web-1", [error_line(seconds_ago(4), "<script>window.__pwned=5</script>")])
+    page.goto(live.serve() + "logs?range=1h&live=1")
+    page.wait_for_function("document.body.dataset.logsLoaded >= 1", timeout=30_000)
+    page.locator("#log-lines > li.log-line").nth(1).click()  # fields, drawn the same way
+    page.wait_for_selector("table.fields")
+    live.write("nginx_error", "web-1", [error_line(seconds_ago(0), "<img src=y onerror=window.__pwned=6>")])
+    page.wait_for_function("window.dendroLogs.tailed >= 1", timeout=5_000)
+
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#log-lines img, #log-lines script, #log-lines iframe, select img").count() == 0
+    assert page.locator(".line-text", has_text="<script>window.__pwned=1</script>").count() == 1
+    assert page.locator("table.fields td", has_text=HOSTILE_AGENT).count() == 1
+
+
+@pytest.mark.parametrize("path", ["", "charts?range=1h", "logs?range=1h", "query"])
+def test_no_page_scrolls_sideways_at_phone_width(
+    browser_context: Any, url: str, shots: Path, path: str
+) -> None:
+    phone = browser_context.new_page()
+    try:
+        phone.set_viewport_size({"width": 390, "height": 844})
+        phone.goto(url + path)
+        phone.wait_for_load_state("networkidle")
+        phone.wait_for_timeout(500)
+        assert phone.evaluate(OVERFLOW) <= 0, f"/{path} is wider than 390 px"
+        if path.startswith("logs"):
+            shoot(phone, shots, "logs-phone.png")
+    finally:
+        phone.close()
+
+
+def test_query_schema_completion_history_and_cap(page: Any, url: str) -> None:
+    page.goto(url + "query")
+    schema = page.locator("#schema details", has_text="nginx_access")
+    assert "rows" in schema.inner_text() and "0 rows" not in schema.inner_text()
+    # Examples only for tables with rows: the demo has no error logs, so no "Latest ... lines".
+    assert page.locator("button.example", has_text="lines").count() == 0
+    page.fill("#sql", "SELECT user_a")
+    page.focus("#sql")
+    page.keyboard.press("End")
+    page.keyboard.press("Tab")
+    assert page.input_value("#sql") == "SELECT user_agent"
+    page.fill("#sql", "SELECT * FROM nginx_access")
+    page.click("#run")
+    page.wait_for_selector("#results:not([hidden])")
+    assert "stopped at 10,000 rows" in page.inner_text("#result-summary")
+    assert page.locator("#history li", has_text="SELECT * FROM nginx_access").count() == 1
+    page.reload()
+    assert (
+        page.locator("#history li", has_text="SELECT * FROM nginx_access").count() == 1
+    )  # kept in the browser
