@@ -27,7 +27,8 @@ def row_counts(backend: Backend) -> dict[str, int] | None:
         return None
     try:
         result = backend.query(
-            "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'main' AND NOT internal"
+            "SELECT table_name, estimated_size FROM duckdb_tables() "
+            "WHERE schema_name = 'main' AND NOT internal"
         )
     except QueryError:
         return None

@@ -91,7 +91,8 @@ def plan_migration(existing: Mapping[str, Mapping[str, str]], sources: Mapping[s
             wanted = DUCKDB_TYPES[field.type]
             current = have.get(field.name)
             if current is None:
-                statements.append(f"ALTER TABLE {quote(table)} ADD COLUMN {column_sql(field.name, field.type)}")
+                column = column_sql(field.name, field.type)
+                statements.append(f"ALTER TABLE {quote(table)} ADD COLUMN {column}")
             elif current != wanted:
                 if (current, wanted) not in _WIDENINGS:
                     raise SchemaConflictError(
