@@ -35,9 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import duckdb  # noqa: E402
 
+from dendro.catalog import SOURCES  # noqa: E402
+from dendro.catalog.model import LINE  # noqa: E402
 from dendro.dashboard import lines, logs  # noqa: E402
 from dendro.dashboard.backends.local import LocalBackend  # noqa: E402
 from dendro.dashboard.timerange import Window  # noqa: E402
+from dendro.local_pipeline.schema import column_sql, quote  # noqa: E402
 from dendro.local_pipeline.store import Store  # noqa: E402
 
 HOSTS = 20
@@ -77,14 +80,14 @@ def fill(path: Path, rows: int, days: int) -> None:
             FROM (SELECT 'web-' || (i % {HOSTS}) AS host,
                          to_timestamp({end - span} + i * {span / access}) AS ts,
                          '10.' || (i % 200) || '.' || (i * 7 % 250) || '.' || (i * 13 % 250) AS client,
-                         CASE i % 4 WHEN 0 THEN '/products/' || (i * 31 % 4000)
-                                    WHEN 1 THEN '/api/search?q=' || {_list(WORDS)}[1 + i * 17 % {len(WORDS)}]
+                         CASE i // {HOSTS} % 4 WHEN 0 THEN '/products/' || (i * 31 % 4000)
+                                    WHEN 1 THEN '/api/search?q=' || {_list(WORDS)}[1 + i // 80 % {len(WORDS)}]
                                     WHEN 2 THEN '/static/app.' || (i % 9) || '.js'
                                     ELSE '/cart' END AS path,
                          CASE WHEN random() < 0.02 THEN 500 + (i % 4)
                               WHEN random() < 0.05 THEN 404 ELSE 200 END AS s,
                          (200 + i * 97 % 40000) AS bytes,
-                         {_list(AGENTS)}[1 + i * 7 % {len(AGENTS)}] AS agent,
+                         {_list(AGENTS)}[1 + i // 7 % {len(AGENTS)}] AS agent,
                          -ln(random()) * 0.05 AS rt
                   FROM range({access}) AS t(i))
             """
@@ -103,7 +106,8 @@ def fill(path: Path, rows: int, days: int) -> None:
                          ['error', 'warn', 'crit'][1 + i % 3] AS level, 1000 + i % 64 AS pid, i AS conn,
                          CASE i % 3 WHEN 0 THEN 'upstream timed out (110: Connection timed out) '
                                                 || 'while reading response header from upstream'
-                                    WHEN 1 THEN 'open() "/srv/www/' || {_list(WORDS)}[1 + i % {len(WORDS)}]
+                                    WHEN 1 THEN 'open() "/srv/www/'
+                                                || {_list(WORDS)}[1 + i // 3 % {len(WORDS)}]
                                                 || '.png" failed (2: No such file or directory)'
                                     ELSE 'connect() failed (111: Connection refused) while connecting '
                                          || 'to upstream'
@@ -122,9 +126,12 @@ def copy_logs(path: Path, target: Path, *, keep_line: bool) -> int:
     target.unlink(missing_ok=True)
     con = duckdb.connect(str(target))
     con.execute(f"ATTACH '{path}' AS src (READ_ONLY)")
-    columns = "*" if keep_line else "* EXCLUDE (line)"
     for table in ("nginx_access", "nginx_error"):
-        con.execute(f"CREATE TABLE {table} AS SELECT {columns} FROM src.{table} ORDER BY timestamp")
+        # The store's own column definitions (schema.py: `line` compressed with ZSTD).
+        fields = [f for f in SOURCES[table].columns if keep_line or f is not LINE]
+        names = ", ".join(quote(f.name) for f in fields)
+        con.execute(f"CREATE TABLE {table} ({', '.join(column_sql(f.name, f.type) for f in fields)})")
+        con.execute(f"INSERT INTO {table} SELECT {names} FROM src.{table} ORDER BY timestamp")
     con.execute("DETACH src")
     con.execute("CHECKPOINT")
     con.close()

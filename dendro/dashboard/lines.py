@@ -5,17 +5,20 @@ the line as the server wrote it and `fields` the parsed columns (fetched for the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dendro.catalog.model import LINE
 from dendro.dashboard import logs
 from dendro.dashboard.backends import Backend
 from dendro.dashboard.logs import Cursor, LogFilter
+from dendro.dashboard.timerange import Window
 
 # Columns that are the line's envelope or a store's bookkeeping, not parsed fields.
 NOT_FIELDS = frozenset({"k", "type", "host", "timestamp", "time", LINE.name, "measure_name", "event_id"})
 CONTEXT_MAX = 50
+FIRST_SLICE = 900  # seconds: the newest slice of the range a page reads first
+GROWTH = 4  # each older slice is this many times longer
 
 
 @dataclass
@@ -62,11 +65,35 @@ def _public(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in line.items() if not k.startswith("_")} for line in lines]
 
 
+def slices(window: Window, first: int = FIRST_SLICE) -> list[Window]:
+    """The window cut into disjoint spans, newest first, each GROWTH times the one before."""
+    spans: list[Window] = []
+    end, span = window.end, first
+    while end > window.start:
+        start = max(window.start, end - span)
+        spans.append(Window(start, end, window.bucket))
+        end, span = start, span * GROWTH
+    return spans
+
+
 def page(backend: Backend, f: LogFilter, tables: Sequence[str], cursor: Cursor | None = None) -> Page:
-    sql = logs.page(backend.dialect, f, tables, cursor)
-    if sql is None:
-        return Page([], None, "", ["no log table can match these filters"])
-    rows = backend.query(sql).rows
+    """A page of lines, newest first. The store reads the newest slice of the range first and older
+    slices only while the page is not full: a search whose matches are frequent reads minutes, not the
+    whole day (the cost of a scan is the `line` text it must decompress), and a rare one reads it all,
+    in a few queries instead of one."""
+    end = min(f.window.end, cursor.micros // 1_000_000 + 1) if cursor is not None else f.window.end
+    rows: list[Any] = []
+    sql = ""
+    for part in slices(Window(f.window.start, end, f.window.bucket)):
+        # Still wanted: the rest of the page, and one more line to tell whether another page follows.
+        wanted = replace(f, window=part, limit=max(1, f.limit - len(rows)))
+        found = logs.page(backend.dialect, wanted, tables, cursor)
+        if found is None:
+            return Page([], None, "", ["no log table can match these filters"])
+        sql = found
+        rows += backend.query(sql).rows
+        if len(rows) > f.limit:
+            break
     lines = [_line(row) for row in rows[: f.limit]]
     _with_fields(backend, lines)
     more = len(rows) > f.limit

@@ -231,3 +231,30 @@ def test_hostile_text_is_data_in_json_and_escaped_in_html(live: LiveStore) -> No
     # textContent by logs.js (the browser test checks that nothing runs).
     assert "<b>web-9</b>" not in page and "&lt;b&gt;web-9&lt;/b&gt;" in page
     assert "<script>window.__pwned" not in page
+
+
+def test_pages_cross_the_slices_a_long_range_is_read_in(live: LiveStore) -> None:
+    # A line every 2 minutes over 5 hours: the first page comes from the newest 15 minutes, the
+    # pages after it from older, longer slices (lines.slices); together, every line once, in order.
+    live.write(
+        "nginx_access", "web-1", [access_line(seconds_ago(120 * i + 30), f"/s/{i}") for i in range(150)]
+    )
+    client = Client(live.serve())
+    seen: list[str] = []
+    cursor = None
+    while True:
+        data = get(client, "/api/logs", range="6h", limit=11, **({"cursor": cursor} if cursor else {}))
+        seen += [line["fields"]["path"] for line in data["lines"]]
+        cursor = data["next"]
+        if not cursor:
+            break
+    assert seen == [f"/s/{i}" for i in range(150)]
+
+
+def test_slices_cover_the_window_newest_first() -> None:
+    from dendro.dashboard.lines import slices
+    from dendro.dashboard.timerange import Window
+
+    parts = slices(Window(0, 86400, 600))
+    assert [(p.start, p.end) for p in parts][:3] == [(85500, 86400), (81900, 85500), (67500, 81900)]
+    assert parts[-1].start == 0 and all(a.start == b.end for a, b in zip(parts, parts[1:], strict=False))
