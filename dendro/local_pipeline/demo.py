@@ -113,6 +113,32 @@ def access_lines(host: str, at: datetime, plan: DemoPlan, rng: random.Random) ->
     return lines
 
 
+_UPSTREAM_ERRORS = {
+    "502": "connect() failed (111: Connection refused) while connecting to upstream",
+    "504": "upstream timed out (110: Connection timed out) while reading response header from upstream",
+}
+
+
+def error_lines(at: datetime, access: list[str], rng: random.Random) -> list[str]:
+    """nginx's error-log lines for the access lines it answered 502 or 504: what an operator reads
+    next to the 5xx burst (the Logs page shows both sources in one view)."""
+    lines = []
+    for line in access:
+        client, rest = line.split(" ", 1)
+        request = rest.split('"', 2)[1]
+        status = rest.split('" ', 1)[1][:3]
+        if status not in _UPSTREAM_ERRORS:
+            continue
+        path = request.split(" ")[1]
+        lines.append(
+            f"{at.strftime('%Y/%m/%d %H:%M:%S')} [error] {rng.randint(20, 40)}#{rng.randint(20, 40)}: "
+            f"*{rng.randint(1000, 99999)} {_UPSTREAM_ERRORS[status]}, client: {client}, "
+            f'server: shop.example.com, request: "{request}", upstream: "http://127.0.0.1:8080{path}", '
+            'host: "shop.example.com"'
+        )
+    return lines
+
+
 def _status(path: str, failing: bool, rng: random.Random) -> int:
     if failing and rng.random() < 0.35:
         return rng.choice((500, 502, 503, 504))
@@ -193,10 +219,13 @@ class DemoTraffic:
         self.plan = plan
         self.client = CollectorClient(url, token)
         self.rng = random.Random(seed)
+        self.error_rng = random.Random(seed + 1)  # its own, so the access traffic stays as it was
         self.access: dict[str, Program] = {}
+        self.errors: dict[str, Program] = {}
         self.metrics: dict[str, Program] = {}
         for host in plan.hosts:  # compiled up front: a missing VRL runtime fails `up --demo` at once
             self.access[host] = compile_program(parse_program(SOURCES["nginx_access"], host=host))
+            self.errors[host] = compile_program(parse_program(SOURCES["nginx_error"], host=host))
             self.metrics[host] = compile_program(parse_program(SOURCES["host_metrics"], host=host))
         self.sent = 0
         self._stop = threading.Event()
@@ -218,8 +247,11 @@ class DemoTraffic:
         for offset in range(seconds):
             at = start + timedelta(seconds=offset)
             for host in plan.hosts:
-                for line in access_lines(host, at, plan, self.rng):
+                access = access_lines(host, at, plan, self.rng)
+                for line in access:
                     raw.append((self.access[host], {"message": line, "host": host, "source_type": "file"}))
+                for line in error_lines(at, access, self.error_rng):
+                    raw.append((self.errors[host], {"message": line, "host": host, "source_type": "file"}))
                 if int(at.timestamp()) % plan.metrics_every == 0:
                     load = daily_rate(at, 1.0) * host_share(host, plan)
                     raw.extend((self.metrics[host], m) for m in host_metrics(host, at, load, self.rng))

@@ -87,8 +87,8 @@ def test_charts_list_api(demo: Client) -> None:
     assert "15m" in data["ranges"] and "30d" in data["ranges"]
 
 
-# The demo writes nginx access logs and host metrics, no error log: log_lines is the one empty chart.
-DRAWN = [c.id for c in panels.CHARTS if c.id != "log_lines"]
+# The demo writes nginx access and error logs and host metrics: every chart has data.
+DRAWN = [c.id for c in panels.CHARTS]
 
 
 @pytest.mark.parametrize("chart", DRAWN)
@@ -102,9 +102,10 @@ def test_every_chart_has_data_on_demo_traffic(demo: Client, chart: str) -> None:
     assert data["sql"].startswith(("SELECT", "WITH"))
 
 
-def test_log_lines_chart_is_empty_but_answers(demo: Client) -> None:
+def test_log_lines_chart_counts_the_demos_upstream_errors(demo: Client) -> None:
     data = demo.get("/api/charts/log_lines").json()
-    assert data["series"] == []
+    assert [s["label"] for s in data["series"]] == ["nginx_error"]
+    assert sum(data["series"][0]["values"]) > 0
 
 
 def test_requests_by_host_and_filtered(demo: Client) -> None:
