@@ -310,8 +310,9 @@ def test_query_schema_completion_history_and_cap(page: Any, url: str) -> None:
     page.goto(url + "query")
     schema = page.locator("#schema details", has_text="nginx_access")
     assert "rows" in schema.inner_text() and "0 rows" not in schema.inner_text()
-    # Examples only for tables with rows: the demo has no error logs, so no "Latest ... lines".
-    assert page.locator("button.example", has_text="lines").count() == 0
+    # Examples only for tables with rows: the demo writes nginx logs, never Apache's.
+    assert page.locator("button.example", has_text="All 5xx of nginx_access").count() == 1
+    assert page.locator("button.example", has_text="apache").count() == 0
     page.fill("#sql", "SELECT user_a")
     page.focus("#sql")
     page.keyboard.press("End")
