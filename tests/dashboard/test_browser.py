@@ -172,7 +172,7 @@ OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clie
 
 def test_logs_page_filters_expands_context_and_round_trips(page: Any, url: str, shots: Path) -> None:
     page.goto(url + "logs?range=1h&status=5xx&host=web-2")
-    page.wait_for_function("document.body.dataset.logsLoaded >= 1", timeout=30_000)
+    page.wait_for_selector("body[data-logs-loaded]", state="attached", timeout=30_000)
     lines = page.locator("#log-lines > li.log-line")
     assert lines.count() > 5
     assert set(page.locator("#log-lines > li .line-host").all_inner_texts()) == {"web-2"}
@@ -188,17 +188,17 @@ def test_logs_page_filters_expands_context_and_round_trips(page: Any, url: str, 
     shoot(page, shots, "logs.png")
     # Older pages by cursor; the address says so, and a reload shows the same view.
     page.click("#older")
-    page.wait_for_function("document.body.dataset.logsLoaded >= 2")
+    page.wait_for_selector("body[data-logs-loaded='2']", state="attached")
     assert "cursor=" in page.url
     page.goto(url + "logs?range=1h&status=5xx&host=web-2")
-    page.wait_for_function("document.body.dataset.logsLoaded >= 1")
+    page.wait_for_selector("body[data-logs-loaded]", state="attached")
     assert page.locator("#log-lines > li.log-line").first.get_attribute("data-id") == first_id
     assert page.input_value("select[name=host]") == "web-2"
 
 
 def test_a_chart_bucket_opens_its_lines(page: Any, url: str, shots: Path) -> None:
     page.goto(url + "charts?range=1h&group=host")
-    page.wait_for_function("document.body.dataset.chartsLoaded >= 1", timeout=30_000)
+    page.wait_for_selector("body[data-charts-loaded]", state="attached", timeout=30_000)
     # Click the tallest 5xx spike: the bucket, the host of that series and "5xx" reach the Logs page.
     spike = page.evaluate(
         """() => {
@@ -213,7 +213,7 @@ def test_a_chart_bucket_opens_its_lines(page: Any, url: str, shots: Path) -> Non
     box = page.locator("#chart-errors .u-over").bounding_box()
     page.mouse.click(box["x"] + spike["x"], box["y"] + spike["y"])
     page.wait_for_url("**/logs?**")
-    page.wait_for_function("document.body.dataset.logsLoaded >= 1", timeout=30_000)
+    page.wait_for_selector("body[data-logs-loaded]", state="attached", timeout=30_000)
     assert "status=5xx" in page.url and f"host={spike['host']}" in page.url
     assert page.input_value("input[name=from]").startswith(
         page.evaluate(f"new Date({spike['t']} * 1000).toISOString().slice(0, 16)")
@@ -226,7 +226,7 @@ def test_a_chart_bucket_opens_its_lines(page: Any, url: str, shots: Path) -> Non
 
 def test_zoom_is_kept_in_the_url_and_survives_a_refresh(page: Any, url: str) -> None:
     page.goto(url + "charts?range=1h&refresh=10")
-    page.wait_for_function("document.body.dataset.chartsLoaded >= 1", timeout=30_000)
+    page.wait_for_selector("body[data-charts-loaded]", state="attached", timeout=30_000)
     box = page.locator("#chart-requests .u-over").bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + 40)
     page.mouse.down()
@@ -234,9 +234,9 @@ def test_zoom_is_kept_in_the_url_and_survives_a_refresh(page: Any, url: str) -> 
     page.mouse.up()
     page.wait_for_url("**from=**")
     zoomed = page.url
-    page.wait_for_function("document.body.dataset.chartsLoaded >= 1", timeout=30_000)
+    page.wait_for_selector("body[data-charts-loaded]", state="attached", timeout=30_000)
     page.reload()
-    page.wait_for_function("document.body.dataset.chartsLoaded >= 1", timeout=30_000)
+    page.wait_for_selector("body[data-charts-loaded]", state="attached", timeout=30_000)
     assert page.url == zoomed and page.input_value("input[name=from]")
     span = page.evaluate(
         "(() => { const x = window.dendroCharts.requests.plot.data[0]; return x[x.length - 1] - x[0]; })()"
@@ -251,7 +251,7 @@ def test_live_tail_shows_a_new_line_within_two_seconds(page: Any, live: Any) -> 
 
     live.write("nginx_access", "web-1", [access_line(seconds_ago(60 - i), f"/before/{i}") for i in range(20)])
     page.goto(live.serve() + "logs?range=1h&live=1")
-    page.wait_for_function("document.body.dataset.tail === 'open'", timeout=10_000)
+    page.wait_for_selector("body[data-tail='open']", state="attached", timeout=10_000)
     page.wait_for_timeout(700)  # the stream has its starting marks
     started = time.monotonic()
     live.write("nginx_access", "web-1", [access_line(seconds_ago(0), "/just-now", 503)])
@@ -277,11 +277,11 @@ def test_hostile_lines_are_shown_as_text_and_never_run(page: Any, live: Any) -> 
         access_line(seconds_ago(5), HOSTILE_PATH, 500, HOSTILE_AGENT)])  # fmt: skip
     live.write("nginx_error", "web-1", [error_line(seconds_ago(4), "<script>window.__pwned=5</script>")])
     page.goto(live.serve() + "logs?range=1h&live=1")
-    page.wait_for_function("document.body.dataset.logsLoaded >= 1", timeout=30_000)
+    page.wait_for_selector("body[data-logs-loaded]", state="attached", timeout=30_000)
     page.locator("#log-lines > li.log-line").nth(1).click()  # fields, drawn the same way
     page.wait_for_selector("table.fields")
     live.write("nginx_error", "web-1", [error_line(seconds_ago(0), "<img src=y onerror=window.__pwned=6>")])
-    page.wait_for_function("window.dendroLogs.tailed >= 1", timeout=5_000)
+    page.wait_for_selector("body[data-tailed]", state="attached", timeout=5_000)
 
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#log-lines img, #log-lines script, #log-lines iframe, select img").count() == 0

@@ -189,6 +189,7 @@
     list.prepend(lineItem(line, "live-new"));
     while (list.children.length > TAIL_KEEP) list.lastElementChild.remove();
     window.dendroLogs.tailed++;
+    document.body.dataset.tailed = String(window.dendroLogs.tailed);
   }
 
   function onLine(event) {
