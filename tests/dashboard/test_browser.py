@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -289,7 +290,7 @@ def test_hostile_lines_are_shown_as_text_and_never_run(page: Any, live: Any) -> 
     assert page.locator("table.fields td", has_text=HOSTILE_AGENT).count() == 1
 
 
-@pytest.mark.parametrize("path", ["", "charts?range=1h", "logs?range=1h", "query"])
+@pytest.mark.parametrize("path", ["", "charts?range=1h", "logs?range=1h", "query", "alerts"])
 def test_no_page_scrolls_sideways_at_phone_width(
     browser_context: Any, url: str, shots: Path, path: str
 ) -> None:
@@ -309,7 +310,7 @@ def test_no_page_scrolls_sideways_at_phone_width(
 def test_query_schema_completion_history_and_cap(page: Any, url: str) -> None:
     page.goto(url + "query")
     schema = page.locator("#schema details", has_text="nginx_access")
-    assert "rows" in schema.inner_text() and "0 rows" not in schema.inner_text()
+    assert re.search(r"nginx_access\s+[1-9][\d,]* rows", schema.inner_text())
     # Examples only for tables with rows: the demo writes nginx logs, never Apache's.
     assert page.locator("button.example", has_text="All 5xx of nginx_access").count() == 1
     assert page.locator("button.example", has_text="apache").count() == 0
