@@ -322,7 +322,8 @@ def test_query_schema_completion_history_and_cap(page: Any, url: str) -> None:
     page.fill("#sql", "SELECT * FROM nginx_access")
     page.click("#run")
     page.wait_for_selector("#results:not([hidden])")
-    assert "stopped at 10,000 rows" in page.inner_text("#result-summary")
+    summary = page.inner_text("#result-summary")
+    assert "first 10,000 rows" in summary and "export (CSV/JSON) takes up to 1,000,000 rows" in summary
     assert page.locator("#history li", has_text="SELECT * FROM nginx_access").count() == 1
     page.reload()
     assert (

@@ -52,7 +52,7 @@
       const n = data.rows.length;
       const cap = Number(results.dataset.maxRows).toLocaleString();
       summary.textContent = `${n.toLocaleString()} row${n === 1 ? "" : "s"} in ${data.elapsed_ms} ms` +
-        (data.truncated ? ` · ${data.note || `stopped at ${cap} rows, this page's cap`}: add a LIMIT or a WHERE, or export (CSV/JSON) for up to 1,000,000 rows` : "");
+        (data.truncated ? ` · ${data.note || `only the first ${cap} rows are shown`}; export (CSV/JSON) takes up to 1,000,000 rows` : "");
       results.hidden = false;
       render();
       history.replaceState(null, "", "/query?sql=" + encodeURIComponent(sql));
