@@ -118,8 +118,8 @@ APACHE_ERROR = Source(
             # Lines without the "[Day Mon DD" prefix continue the entry above: PHP stack traces
             # ("Stack trace:", "#0 ...") and blank lines, which alone would be dead-lettered as noise.
             Multiline(
-                start_pattern=r"^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d ",
-                condition_pattern=r"^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d ",
+                start_pattern=r"^\[(?:[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d |\d{4}-\d{2}-\d{2} \d{2}:)",
+                condition_pattern=r"^\[(?:[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d |\d{4}-\d{2}-\d{2} \d{2}:)",
                 mode="halt_before",
             ),
         ),

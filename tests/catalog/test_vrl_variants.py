@@ -170,3 +170,26 @@ ACCESS_LINE = '::1 - - [26/Dec/2016:16:16:29 +0200] "GET /favicon.ico HTTP/1.1" 
 )
 def test_web_rejects_name_the_source_a_line_belongs_to(type_id: str, raw: str, says: str) -> None:
     assert says in parse(type_id, raw)["_parse_error"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "timezone", "utc"),
+    [
+        # Apache's ErrorLogFormat "%{cuz}t" (with the offset) and "%{cu}t" (without): the line of
+        # tests/samples/apache_error/beats_apache_error_test.log with those stamps.
+        (
+            "[2016-12-26 16:15:55.103786 +0200] [core:notice] [pid 11379] AH00094: Command line: 'httpd'",
+            "UTC",
+            "2016-12-26T14:15:55.103786Z",
+        ),
+        (
+            "[2016-12-26 16:15:55.103786] [core:notice] [pid 11379] AH00094: Command line: 'httpd'",
+            "+02:00",
+            "2016-12-26T14:15:55.103786Z",
+        ),
+    ],
+)
+def test_apache_iso_error_log_format(raw: str, timezone: str, utc: str) -> None:
+    event = parse("apache_error", raw, timezone=timezone)
+
+    assert (event["timestamp"], event["pid"], event["error_code"]) == (utc, 11379, "AH00094")
