@@ -40,19 +40,12 @@ from dendro.catalog.model import LINE  # noqa: E402
 from dendro.dashboard import lines, logs  # noqa: E402
 from dendro.dashboard.backends.local import LocalBackend  # noqa: E402
 from dendro.dashboard.timerange import Window  # noqa: E402
+from dendro.local_pipeline.demo import AGENTS, WORDS  # noqa: E402
 from dendro.local_pipeline.schema import column_sql, quote  # noqa: E402
 from dendro.local_pipeline.store import Store  # noqa: E402
 
 HOSTS = 20
 ERROR_SHARE = 0.1
-WORDS = ("lamp", "chair", "desk", "mug", "kettle", "rug", "shelf", "sofa", "vase", "clock")
-AGENTS = (
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0",
-    "curl/8.5.0",
-    "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
-)
 
 
 def _list(values: tuple[str, ...]) -> str:

@@ -85,6 +85,8 @@ def logs_page(request: Request) -> HTMLResponse:
         services=_distinct(backend, [t for t in tables if logs.SOURCES[t].field("service")], "service"),
         presets=timerange.PRESETS,
         range=params.get("range", timerange.DEFAULT_RANGE),
+        start=params.get("from", ""),
+        end=params.get("to", ""),
         params=params,
         live_mode="push" if backend.dialect.tail_in_commit_order else "poll",
         live_note="" if backend.dialect.tail_in_commit_order else CLOUD_DELAY,

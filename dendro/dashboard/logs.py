@@ -16,7 +16,7 @@ wide payload), then the full rows of just those keys (`fields` on expand).
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -158,8 +158,14 @@ def _conditions(d: Dialect, source: Source, f: LogFilter) -> list[str] | None:
     return clauses
 
 
-def _tables(f: LogFilter, tables: Sequence[str]) -> list[str]:
-    return [t for t in tables if not f.sources or t in f.sources]
+def _matching(d: Dialect, f: LogFilter, tables: Sequence[str]) -> Iterator[tuple[str, Source, list[str]]]:
+    """Each table the filter can match, with its source and the filter as conditions on it."""
+    for table in tables:
+        if f.sources and table not in f.sources:
+            continue
+        clauses = _conditions(d, SOURCES[table], f)
+        if clauses is not None:
+            yield table, SOURCES[table], clauses
 
 
 def _projection(d: Dialect, source: Source) -> str:
@@ -189,11 +195,7 @@ def page(
     follows. None when no table can match."""
     direction = "DESC" if older else "ASC"
     parts = []
-    for table in _tables(f, tables):
-        source = SOURCES[table]
-        clauses = _conditions(d, source, f)
-        if clauses is None:
-            continue
+    for table, source, clauses in _matching(d, f, tables):
         if cursor is not None:
             clauses.append(_before(d, source, cursor, older=older))
         # Each part is cut to the page too, so the outer sort sees at most limit+1 rows per table.
@@ -235,11 +237,7 @@ def rows_of(d: Dialect, table: str, keys: Sequence[int | str], first: int, last:
 def histogram(d: Dialect, f: LogFilter, tables: Sequence[str]) -> str | None:
     """Lines per bucket and level (or status class): rows of (t, g, v) as series.by_group takes."""
     parts = []
-    for table in _tables(f, tables):
-        source = SOURCES[table]
-        clauses = _conditions(d, source, f)
-        if clauses is None:
-            continue
+    for table, source, clauses in _matching(d, f, tables):
         level = f"coalesce({_level(source)}, 'none')"
         parts.append(
             f"SELECT {d.bucket(f.window.bucket)} AS k, {level} AS g FROM {d.table(table)}{d.where(*clauses)}"
@@ -266,11 +264,7 @@ def tail(
     event time. `upper` is a snapshot taken first, so a row committed meanwhile waits for the next
     step instead of being sent twice."""
     parts = []
-    for table in _tables(f, tables):
-        source = SOURCES[table]
-        clauses = _conditions(d, source, f)
-        if clauses is None:
-            continue
+    for table, source, clauses in _matching(d, f, tables):
         clauses = clauses[1:]  # not the time window: a tail shows what arrives, whatever its time
         clauses.append(f"{d.row_key} > {int(marks.get(table, -1))}")
         clauses.append(f"{d.row_key} <= {int(upper.get(table, -1))}")

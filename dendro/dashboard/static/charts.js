@@ -12,15 +12,7 @@
   window.dendroCharts = charts; // for the browser test, and for poking at in the console
 
   // Changing a filter reloads the page, so the address always says what is shown (and can be shared).
-  for (const select of form.querySelectorAll("select")) {
-    select.addEventListener("change", () => {
-      if (select.name === "range") { form.elements.from.value = ""; form.elements.to.value = ""; }
-      form.requestSubmit();
-    });
-  }
-  form.addEventListener("submit", () => {
-    for (const field of form.elements) if (field.name && !field.value) field.disabled = true; // a short URL
-  });
+  Dendro.autoSubmit(form);
   const isoSeconds = (s) => new Date(s * 1000).toISOString().replace(".000Z", "Z");
 
   // Drag across a chart: zoom to that span by putting it in the address, so a reload or the next

@@ -16,6 +16,19 @@ window.Dendro = {
       if (ms) { el.title = el.title || el.textContent; el.textContent = Dendro.ago(ms); }
     }
   },
+  // Filters apply at once: a select submits its form (a preset range clears from/to), and empty
+  // fields stay out of the address, so it stays short and says only what was chosen.
+  autoSubmit(form) {
+    for (const select of form.querySelectorAll("select")) {
+      select.addEventListener("change", () => {
+        if (select.name === "range") { form.elements.from.value = ""; form.elements.to.value = ""; }
+        form.requestSubmit();
+      });
+    }
+    form.addEventListener("submit", () => {
+      for (const field of form.elements) if (field.name && !field.value) field.disabled = true;
+    });
+  },
   utc() { return localStorage.getItem("dendro.tz") !== "local"; },
   tzName() { return Dendro.utc() ? "UTC" : "local time (" + Intl.DateTimeFormat().resolvedOptions().timeZone + ")"; },
   // "2026-12-02 14:05:09" in the chosen zone; with `millis`, ".123" too.

@@ -25,16 +25,8 @@
     return node;
   };
 
-  // Changing a select applies it at once; text fields apply on Enter or Search.
-  for (const select of form.querySelectorAll("select")) {
-    select.addEventListener("change", () => {
-      if (select.name === "range") { form.elements.from.value = ""; form.elements.to.value = ""; }
-      form.requestSubmit();
-    });
-  }
-  form.addEventListener("submit", () => {
-    for (const field of form.elements) if (field.name && !field.value) field.disabled = true; // a short URL
-  });
+  // Changing a filter reloads the page, so the address always says what is shown (and can be shared).
+  Dendro.autoSubmit(form);
 
   function filters() {
     const out = new URLSearchParams();
