@@ -84,6 +84,33 @@ def start_collector(db: Path) -> tuple[subprocess.Popen[str], str]:
     raise RuntimeError(f"the collector did not start (exit code {process.wait()})")
 
 
+def post_all(url: str, bodies: list[bytes], clients: int) -> float:
+    """Post every body from `clients` senders at once, each waiting for its answer before the next (as
+    Vector's http sink does); the seconds it took. Exits if a sender failed."""
+    errors: list[BaseException] = []
+
+    def client(share: list[bytes]) -> None:
+        sender = CollectorClient(url)
+        try:
+            for body in share:
+                sender.send(body, compress=False)
+        except BaseException as error:  # reported after the run
+            errors.append(error)
+        finally:
+            sender.close()
+
+    threads = [threading.Thread(target=client, args=(bodies[k::clients],)) for k in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise SystemExit(f"a client failed: {errors[0]}")
+    return elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -99,33 +126,10 @@ def main() -> None:
         db = Path(folder) / "bench.duckdb"
         process, url = start_collector(db)
         try:
-            errors: list[BaseException] = []
-
-            def client(share: list[bytes]) -> None:
-                sender = CollectorClient(url)
-                try:
-                    for body in share:
-                        sender.send(body, compress=False)
-                except BaseException as error:  # reported after the run
-                    errors.append(error)
-                finally:
-                    sender.close()
-
-            threads = [
-                threading.Thread(target=client, args=(bodies[k :: args.clients],))
-                for k in range(args.clients)
-            ]
-            start = time.perf_counter()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            elapsed = time.perf_counter() - start
+            elapsed = post_all(url, bodies, args.clients)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=120)
-        if errors:
-            raise SystemExit(f"a client failed: {errors[0]}")
         stored = query_store(db, "SELECT count(*) FROM nginx_access").rows[0][0]
         assert stored == sent, f"sent {sent} records, the store holds {stored}"
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -32,7 +32,6 @@ import signal
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -41,10 +40,9 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from collector import make_lines, start_collector  # noqa: E402
+from collector import make_lines, post_all, start_collector  # noqa: E402
 
 from dendro.catalog import SOURCES  # noqa: E402
-from dendro.local_pipeline.client import CollectorClient  # noqa: E402
 from dendro.local_pipeline.query import query_store  # noqa: E402
 from dendro.local_pipeline.schema import DUCKDB_TYPES, columns_sql, quote  # noqa: E402
 
@@ -70,34 +68,14 @@ def run_collector(bodies: list[bytes], records: int, clients: int, folder: Path)
     process, url = start_collector(db)
     time.sleep(1.0)  # let start-up allocations settle before reading the idle figure
     idle = rss_mb(process.pid, "VmRSS")
-    errors: list[BaseException] = []
-
-    def client(share: list[bytes]) -> None:
-        sender = CollectorClient(url)
-        try:
-            for body in share:
-                sender.send(body, compress=False)
-        except BaseException as error:  # reported after the run
-            errors.append(error)
-        finally:
-            sender.close()
-
-    threads = [threading.Thread(target=client, args=(bodies[k::clients],)) for k in range(clients)]
     try:
         cpu = cpu_seconds(process.pid)
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - start
+        elapsed = post_all(url, bodies, clients)
         cpu = cpu_seconds(process.pid) - cpu
         peak = rss_mb(process.pid, "VmHWM")
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=120)
-    if errors:
-        raise SystemExit(f"a client failed: {errors[0]}")
     stored = query_store(db, f"SELECT count(*) FROM {TYPE}").rows[0][0]
     if stored != records:
         raise SystemExit(f"sent {records} records, the collector's store holds {stored}")

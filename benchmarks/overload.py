@@ -5,7 +5,7 @@
 Starts `dendro local up` (dashboard included) with a fresh store, then:
 1. unloaded: `--baseline-clients` senders post `--bodies` gzip NDJSON bodies each, one request in flight
    per sender, as Vector's http sink does;
-2. overload: `--clients` senders do the same at once. An 18,000-event body is about 10 MB before
+2. overload: `--clients` senders do the same at once. An 11,000-event body is about 10 MB before
    compression (Vector's default batch.max_bytes), so the collector cannot hold them all: it must
    refuse (429, before reading the body) what it cannot queue, and the senders retry with backoff
    (doubling from 50 ms up to 1 s, with jitter), as Vector does, until every body is accepted.
@@ -103,7 +103,7 @@ def main() -> None:
     )
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--baseline-clients", type=int, default=4)
-    parser.add_argument("--batch", type=int, default=18_000)
+    parser.add_argument("--batch", type=int, default=11_000)
     parser.add_argument("--bodies", type=int, default=2, help="bodies per sender in each phase")
     args = parser.parse_args()
 

@@ -205,7 +205,13 @@ class Store:
         """The bookkeeping that makes the writes exactly-once, in their transaction: one statement
         for every batch id of the group."""
         batches = [w for w in writes if w.batch_id is not None]
-        if batches:
+        if len(batches) == 1:  # the usual group; VALUES costs a third less than unnesting lists
+            w = batches[0]
+            con.execute(
+                f"INSERT INTO {BATCHES} VALUES ($1, $2, $3, $4, $5)",
+                [w.batch_id, w.received, w.batch.records, w.batch.stored, w.batch.rejected],
+            )
+        elif batches:
             con.execute(
                 f"INSERT INTO {BATCHES} SELECT unnest($1::VARCHAR[]), unnest($2::TIMESTAMPTZ[]), "
                 "unnest($3::BIGINT[]), unnest($4::BIGINT[]), unnest($5::BIGINT[])",
