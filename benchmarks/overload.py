@@ -1,6 +1,6 @@
 """The local collector under overload: many senders posting large bodies at once.
 
-    python benchmarks/overload.py [--clients 32] [--batch 18000] [--bodies 2] [--baseline-clients 4]
+    python benchmarks/overload.py [--clients 32] [--batch 11000] [--bodies 2] [--baseline-clients 4]
 
 Starts `dendro local up` (dashboard included) with a fresh store, then:
 1. unloaded: `--baseline-clients` senders post `--bodies` gzip NDJSON bodies each, one request in flight
