@@ -131,7 +131,10 @@ class Collector:
         self.logins = FailedLogins()
         self.store = Store.open(config.db)
         self.router = Router(self.store.sources)
-        self.writer = Writer(self.store, config.max_pending_bytes).start()
+        # Admission (`admit`, before a body is read) is what keeps the queue within max_pending_bytes;
+        # its guess of a gzip body's size can fall short, and a body decoded by then must not be
+        # thrown away for it, so the writer's own limit is only a backstop.
+        self.writer = Writer(self.store, 2 * config.max_pending_bytes).start()
         # Queries get a connection of their own, made here because a DuckDB connection is not safe to
         # share with the writer thread; each query runs on a cursor of it, made under the lock.
         self._query_con = self.store.con.cursor()
