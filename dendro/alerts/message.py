@@ -92,11 +92,11 @@ class Notification:
         t = self.transition
         op, threshold = threshold_of(self.rule)
         value = show(self.rule, t.value)
-        since = _clock(t.since)
+        since = clock(t.since)
         if t.status == "firing":
             against = f" {op} {show(self.rule, threshold)}" if threshold is not None else ""
             return f"{value}{against} since {since}"
-        return f"back to normal at {_clock(t.at)} (now {value}); it had fired since {since}"
+        return f"back to normal at {clock(t.at)} (now {value}); it had fired since {since}"
 
     def text(self) -> str:
         lines = [f"{self.title}: {self.summary}", describe_rule(self.rule)]
@@ -138,7 +138,7 @@ class Notification:
         return message
 
 
-def _clock(iso: str) -> str:
+def clock(iso: str) -> str:
     return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 

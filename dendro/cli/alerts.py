@@ -43,7 +43,7 @@ def list_(config: Config = None, db: Db = None) -> None:
 
     Example: dendro alerts list --config dendro.toml
     """
-    from dendro.alerts.message import describe_rule
+    from dendro.alerts.message import clock, describe_rule
     from dendro.alerts.state import load_state, state_path
     from dendro.local_pipeline.store import default_db_path
 
@@ -60,7 +60,7 @@ def list_(config: Config = None, db: Db = None) -> None:
         typer.echo(f"  {status:<10} {rule.name}: {describe_rule(rule)}{where}")
         for active in firing:
             labels = ", ".join(f"{k}={v}" for k, v in active.labels) or "all"
-            typer.echo(f"             {labels} since {active.since}")
+            typer.echo(f"             {labels} since {clock(active.since)}")
         if error:
             typer.echo(f"             {error}")
     if state.evaluated_at is None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dendro.alerts.engine import Snapshot
-from dendro.alerts.message import describe_rule, query_link, show
+from dendro.alerts.message import clock, describe_rule, query_link, show
 from dendro.alerts.queries import evidence
 from dendro.catalog import SOURCES
 
@@ -71,7 +71,7 @@ def build_view(snapshot: Snapshot) -> AlertsView:
                 labels=_labels(a.labels),
                 status=a.status,
                 value=show(rule, a.value),
-                since=a.since,
+                since=clock(a.since),
                 evidence=query_link("/", evidence(rule, dict(a.labels), now, tables)),
             )
             for a in sorted(active, key=lambda a: (a.status != "firing", a.since))
@@ -84,7 +84,7 @@ def build_view(snapshot: Snapshot) -> AlertsView:
         rule = by_name.get(t.rule)
         history.append(
             {
-                "at": t.at,
+                "at": clock(t.at),
                 "status": t.status,
                 "rule": t.rule,
                 "labels": _labels(t.labels),
@@ -92,4 +92,5 @@ def build_view(snapshot: Snapshot) -> AlertsView:
             }
         )
     deliveries = [vars(d) for d in reversed(snapshot.deliveries[-HISTORY_SHOWN:])]
-    return AlertsView(rows, history, deliveries, snapshot.state.evaluated_at)
+    evaluated = snapshot.state.evaluated_at
+    return AlertsView(rows, history, deliveries, clock(evaluated) if evaluated else None)

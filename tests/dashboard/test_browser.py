@@ -329,3 +329,38 @@ def test_query_schema_completion_history_and_cap(page: Any, url: str) -> None:
     assert (
         page.locator("#history li", has_text="SELECT * FROM nginx_access").count() == 1
     )  # kept in the browser
+
+
+def test_alerts_page_links_each_firing_instance_to_its_evidence(
+    page: Any, serve: ServeFn, demo_db: Path, shots: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from dendro.alerts.engine import Snapshot
+    from dendro.alerts.rules import AlertSettings
+    from dendro.alerts.state import AlertState, Observation
+
+    settings = AlertSettings.parse(
+        {
+            "alerts": [
+                {"name": "nginx p95", "kind": "latency", "service": "nginx", "above": "10ms", "window": "1d"}
+            ]
+        }
+    )
+    state = AlertState()
+    state.advance("nginx p95", 0, [Observation((("service", "nginx"),), 0.42, True)], datetime.now(UTC))
+    server = serve(demo_db)
+    server.show_alerts(lambda: Snapshot(settings.rules, state, [], None))
+
+    page.goto(server.url + "alerts")
+    row = page.locator('tr.rule[data-rule="nginx p95"]')
+    assert row.locator(".badge").first.inner_text() == "firing"
+    assert "service=nginx: 420ms since" in row.inner_text()
+    assert page.locator("tr.rule").count() == 4  # the rule, and the three built-in ones
+    shoot(page, shots, "alerts.png")
+
+    # The evidence link opens the Query page with the rows behind the alert, slowest first.
+    row.get_by_role("link", name="evidence").click()
+    page.wait_for_selector("#results:not([hidden])")
+    assert page.locator("#result-table tbody tr").count() > 10
+    assert "request_time DESC" in page.input_value("#sql")
