@@ -16,7 +16,9 @@ from dendro.cli import options as o
 from dendro.cli.console import fail, warn
 
 if TYPE_CHECKING:
+    from dendro.alerts.rules import AlertSettings
     from dendro.stack.cdk_cli import CdkCli
+    from dendro.stack.preflight import Target
 
 StoreOpt = Annotated[
     o.Store | None,
@@ -53,6 +55,16 @@ AgentRole = Annotated[
     bool, typer.Option("--agent-role", help="Also create an EC2 instance role for servers running the agent.")
 ]
 ConfirmYes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for CI).")]
+AlertsConfig = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="dendro.toml whose [[alerts]] become alarms, whose [[notify]] channels get them and whose "
+        "sources' retention_days the stores enforce. [default: ./dendro.toml if present]",
+        show_default=False,
+        dir_okay=False,
+    ),
+]
 OutputsFile = Path(".dendro/outputs.json")
 
 
@@ -64,6 +76,7 @@ def _context(
     keep_data: bool = False,
     agent_role: bool = False,
     stack_name: str,
+    alerts: Path | None = None,
 ) -> dict[str, str]:
     """CDK context for app.py, validated here first so that a typo fails before Node starts."""
     from dendro.stack.names import BUILT_STORES, DEFAULT_STORE
@@ -91,7 +104,24 @@ def _context(
         context["dendro:keepData"] = "true"
     if agent_role:
         context["dendro:agentRole"] = "true"
+    if alerts is not None:
+        context["dendro:alertsConfig"] = str(alerts.resolve())
     return context
+
+
+def _alerts(config: Path | None, stack_name: str) -> tuple[AlertSettings, Path | None]:
+    """The alert rules and channels, checked for AWS before Node starts: a rule that cannot become an
+    alarm is refused here with its name and what to do."""
+    from dendro.alerts.aws_plan import AwsPlanError, plan_alarms
+    from dendro.alerts.rules import AlertSettingsError, load_alert_settings
+    from dendro.stack.names import metrics_namespace
+
+    try:
+        settings, source = load_alert_settings(config)
+        plan_alarms(settings, namespace=metrics_namespace(stack_name), services=())
+    except (AlertSettingsError, AwsPlanError) as error:
+        fail(str(error))
+    return settings, source
 
 
 def _check_tools() -> CdkCli:
@@ -114,7 +144,7 @@ def _assembly() -> list[str]:
     return ["--output", str(ASSEMBLY_DIR.resolve())]
 
 
-def _target(profile: str | None, region: str | None, *, bootstrap: bool) -> tuple[str, str]:
+def _target(profile: str | None, region: str | None, *, bootstrap: bool) -> Target:
     from dendro.stack.cdk_cli import PreflightError
     from dendro.stack.preflight import check_bootstrapped, check_credentials
 
@@ -124,16 +154,23 @@ def _target(profile: str | None, region: str | None, *, bootstrap: bool) -> tupl
             check_bootstrapped(target)
     except PreflightError as error:
         fail(str(error))
-    return target.account, target.region
+    return target
 
 
 def _retention(config: Path | None) -> dict[str, int]:
     """The sources' retention_days of dendro.toml (given, or in the working directory)."""
+    import tomllib
+
     from dendro.vector_configs.settings import DendroSettings, SettingsError
 
     path = config or (Path("dendro.toml") if Path("dendro.toml").is_file() else None)
     if path is None:
         return {}
+    try:
+        if not {"sources", "custom"} & set(tomllib.loads(path.read_text())):
+            return {}  # a file of alert rules only: no source, no retention
+    except (tomllib.TOMLDecodeError, OSError) as error:
+        fail(f"--config {path}: {error}")
     try:
         return DendroSettings.load(path).retention_days()
     except (SettingsError, OSError) as error:
@@ -191,12 +228,16 @@ def synth(
         bool, typer.Option("--nag", help="Also run cdk-nag's AwsSolutions rules (dev install).")
     ] = False,
     stack_name: o.StackName = "Dendro",
+    config: AlertsConfig = None,
 ) -> None:
     """Write the pipeline's CloudFormation template without deploying anything.
 
     Example: dendro synth --store iceberg --out build/cdk --no-bundle
     """
-    context = _context(store=store, sources=source, alert_emails=alert_email, stack_name=stack_name)
+    _, alerts = _alerts(config, stack_name)
+    context = _context(
+        store=store, sources=source, alert_emails=alert_email, stack_name=stack_name, alerts=alerts
+    )
     if not bundle:
         context["dendro:bundle"] = "false"
     if nag:
@@ -221,19 +262,16 @@ def deploy(
     agent_role: AgentRole = False,
     yes: ConfirmYes = False,
     stack_name: o.StackName = "Dendro",
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            help="dendro.toml whose sources' retention_days the stores enforce (default: ./dendro.toml "
-            "when it exists).",
-        ),
-    ] = None,
+    config: AlertsConfig = None,
 ) -> None:
     """Create or update the pipeline in your AWS account (wraps `cdk deploy`).
 
+    The rules of dendro.toml ([[alerts]]) become CloudWatch alarms; its [[notify]] emails subscribe
+    to the alarm topic, and its webhooks get every alarm and its end through a small function.
+
     Example: dendro deploy --alert-email ops@example.org --region eu-west-1
     """
+    settings, alerts = _alerts(config, stack_name)
     context = _context(
         store=store,
         sources=source,
@@ -241,18 +279,27 @@ def deploy(
         keep_data=bool(keep_data),
         agent_role=agent_role,
         stack_name=stack_name,
+        alerts=alerts,
     )
-    if not alert_email:
+    if not alert_email and not settings.notify:
         warn(
-            "no --alert-email: the alarm topic gets no subscriber, so alarms will reach no one; "
-            "deploy again with --alert-email ops@example.org"
+            "no --alert-email and no [[notify]] in dendro.toml: the alarm topic gets no subscriber, so "
+            "alarms will reach no one; deploy again with --alert-email ops@example.org"
         )
     retention = _retention(config)
     if retention:
         context["dendro:retentionDays"] = ",".join(f"{t}={d}" for t, d in sorted(retention.items()))
     cli = _check_tools()
-    account, region = _target(profile, region, bootstrap=True)
-    context.update(_carried_over(profile, account, region, stack_name, context["dendro:store"], keep_data))
+    target = _target(profile, region, bootstrap=True)
+    region = target.region
+    context.update(
+        _carried_over(profile, target.account, region, stack_name, context["dendro:store"], keep_data)
+    )
+    if settings.webhooks:
+        from dendro.stack.webhook_secret import store_webhooks
+
+        name = store_webhooks(target.session, stack_name, [w.webhook for w in settings.webhooks])
+        typer.echo(f"Webhook URLs stored as a SecureString in SSM ({name}), not in the template.")
     outputs = OutputsFile.resolve()
     outputs.parent.mkdir(parents=True, exist_ok=True)
     args = [stack_name, "--outputs-file", str(outputs), "--progress", "events", *_assembly()]
@@ -274,11 +321,13 @@ def diff(
     keep_data: KeepData = False,
     agent_role: AgentRole = False,
     stack_name: o.StackName = "Dendro",
+    config: AlertsConfig = None,
 ) -> None:
     """Show what `dendro deploy` with the same options would change (wraps `cdk diff`).
 
     Example: dendro diff --alert-email ops@example.org --region eu-west-1
     """
+    _, alerts = _alerts(config, stack_name)
     context = _context(
         store=store,
         sources=source,
@@ -286,9 +335,10 @@ def diff(
         keep_data=keep_data,
         agent_role=agent_role,
         stack_name=stack_name,
+        alerts=alerts,
     )
     cli = _check_tools()
-    _, region = _target(profile, region, bootstrap=False)
+    region = _target(profile, region, bootstrap=False).region
     code = _run_cdk(cli, "diff", stack_name, *_assembly(), context=context, region=region, profile=profile)
     if code != 0:
         raise typer.Exit(code)
@@ -307,7 +357,7 @@ def teardown(
     Example: dendro teardown --region eu-west-1 --yes
     """
     cli = _check_tools()
-    _, region = _target(profile, region, bootstrap=False)
+    region = _target(profile, region, bootstrap=False).region
     if not yes:
         question = (
             f"Delete stack {stack_name} in {region}: the stream, the Lambda, the alarms and, unless it was "

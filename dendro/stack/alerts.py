@@ -1,9 +1,9 @@
-"""Alerts by email: an encrypted SNS topic and the CloudWatch alarms that publish to it."""
+"""Alerts: an encrypted SNS topic, the alarms that publish to it (pipeline health, always; the rules of
+dendro.toml, as planned by dendro.alerts.aws_plan), email subscriptions, and the webhook formatter."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -16,7 +16,10 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from dendro.ingest_lambda.emf import HEARTBEAT, HTTP_5XX, RECORDS_REJECTED, RECORDS_WRITTEN, REQUESTS
+from dendro.alerts.aws_plan import AwsPlan
+from dendro.ingest_lambda.emf import RECORDS_REJECTED, RECORDS_WRITTEN
+from dendro.stack.alert_webhooks import AlertWebhooks
+from dendro.stack.rule_alarms import rule_alarm
 
 PERIOD = Duration.minutes(5)
 AT_LEAST = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
@@ -27,17 +30,6 @@ DEAD_LETTER_PERCENT = 1
 # Firehose's DataFreshness is the age of the oldest record not yet delivered; with one-minute
 # buffering it stays near a minute, so a quarter of an hour means delivery is stuck.
 FRESHNESS_SECONDS = 900
-
-
-@dataclass(frozen=True, kw_only=True)
-class AlertThresholds:
-    error_rate_percent: float
-    error_rate_min_requests: int
-    heartbeat_minutes: int
-
-
-def _pascal(name: str) -> str:
-    return "".join(part.capitalize() for part in name.replace("-", "_").split("_"))
 
 
 class Alerts(Construct):
@@ -52,8 +44,9 @@ class Alerts(Construct):
         delivery_stream_name: str,
         delivery_destination: str = "S3",
         metrics_namespace: str,
-        services: Sequence[str],
-        thresholds: AlertThresholds,
+        plan: AwsPlan,
+        webhooks: bool = False,
+        dashboard_url: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         # CloudWatch can only publish to an encrypted topic whose key lets it: the AWS-managed SNS key
@@ -99,9 +92,19 @@ class Alerts(Construct):
         self._namespace = metrics_namespace
         self.alarms: dict[str, Construct] = {}
 
-        for service in services:
-            self._error_rate(service, thresholds)
-        self._heartbeat(thresholds.heartbeat_minutes)
+        for planned in plan.alarms:
+            self.alarms[planned.construct_id] = rule_alarm(
+                self,
+                planned,
+                namespace=metrics_namespace,
+                name=self.alarm_name(planned.construct_id),
+                actions=[self.topic.topic_arn],
+            )
+        self.webhooks = (
+            AlertWebhooks(self, "Webhooks", topic=self.topic, dashboard_url=dashboard_url)
+            if webhooks
+            else None
+        )
         staged = delivery_destination == "S3"
         where = "the staging bucket" if staged else "the Iceberg tables"
         self._add(
@@ -220,74 +223,3 @@ class Alerts(Construct):
     def alarm_name(self, construct_id: str) -> str:
         """`<stack>-<id>`: the topic policy lets CloudWatch publish for alarms with this prefix only."""
         return f"{self.alarm_prefix}{construct_id}"
-
-    def _error_rate(self, service: str, thresholds: AlertThresholds) -> None:
-        def metric(name: str) -> cloudwatch.Metric:
-            return cloudwatch.Metric(
-                namespace=self._namespace,
-                metric_name=name,
-                dimensions_map={"service": service},
-                period=PERIOD,
-                statistic="Sum",
-            )
-
-        floor = thresholds.error_rate_min_requests
-        rate = cloudwatch.MathExpression(
-            expression=f"IF(requests >= {floor}, 100 * FILL(errors, 0) / requests, 0)",
-            using_metrics={"requests": metric(REQUESTS), "errors": metric(HTTP_5XX)},
-            label=f"{service} 5xx %",
-            period=PERIOD,
-        )
-        self._add(
-            f"{_pascal(service)}ErrorRate",
-            rate,
-            f"More than {thresholds.error_rate_percent}% of {service} requests answered 5xx over 5 minutes.",
-            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            threshold=thresholds.error_rate_percent,
-        )
-
-    def _heartbeat(self, minutes: int) -> None:
-        # Hosts come and go, so one alarm watches them all: a Metrics Insights query grouped by host
-        # makes each host a contributor. A silent host has no data points, which counts as breaching.
-        # Metrics Insights looks back 3 hours, so a host retired for longer drops out by itself; before
-        # the first agent reports, the alarm says that no host is sending.
-        self._insights(
-            "HeartbeatMissing",
-            f'SELECT SUM({HEARTBEAT}) FROM SCHEMA("{self._namespace}", host) GROUP BY host',
-            f"A host sent nothing for {minutes} minutes (or no host has reported yet).",
-            comparison="LessThanThreshold",
-            threshold=1,
-            evaluation_periods=max(1, minutes // 5),
-            treat_missing_data="breaching",
-        )
-
-    def _insights(
-        self,
-        construct_id: str,
-        query: str,
-        description: str,
-        *,
-        comparison: str,
-        threshold: float,
-        evaluation_periods: int,
-        treat_missing_data: str,
-    ) -> None:
-        # The L2 Alarm has no Metrics Insights form; the L1 takes the query as a metric expression.
-        alarm = cloudwatch.CfnAlarm(
-            self,
-            construct_id,
-            alarm_name=self.alarm_name(construct_id),
-            alarm_description=description,
-            comparison_operator=comparison,
-            threshold=threshold,
-            evaluation_periods=evaluation_periods,
-            treat_missing_data=treat_missing_data,
-            metrics=[
-                cloudwatch.CfnAlarm.MetricDataQueryProperty(
-                    id="q", expression=query, period=int(PERIOD.to_seconds()), return_data=True
-                )
-            ],
-            alarm_actions=[self.topic.topic_arn],
-            ok_actions=[self.topic.topic_arn],
-        )
-        self.alarms[construct_id] = alarm

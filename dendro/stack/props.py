@@ -9,10 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from dendro.catalog import SOURCES, Source
 from dendro.stack.names import DEFAULT_STORE
+
+if TYPE_CHECKING:
+    from dendro.alerts.rules import AlertSettings
 
 STORES = ("timestream", "iceberg")
 _EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
@@ -60,12 +64,9 @@ class DendroProps:
     # dashboard query costs at most 10 GB x $5/TB = $0.05; results are kept a week.
     athena_scan_limit_gb: int = 10
     athena_results_expiry_days: int = 7
-    # Alarm when more than this share of a service's requests are 5xx over five minutes.
-    error_rate_percent: float = 5.0
-    # ...and only once a service has served this many requests in those five minutes, so that one
-    # failed request out of two does not page anyone.
-    error_rate_min_requests: int = 20
-    heartbeat_minutes: int = 10
+    # dendro.toml holding [[alerts]] and [[notify]]: its rules become alarms (without it, the
+    # built-in ones: 5xx ratio, silent host, disk), its emails subscribe to the topic.
+    alerts_config: str | None = None
     agent_role: bool = False
     # False skips building the Lambda bundle (pip); for `dendro synth --no-bundle` and tests only.
     bundle: bool = True
@@ -95,12 +96,11 @@ class DendroProps:
         # Athena's smallest cutoff is 10 MB; 10 TB is far past any dashboard query.
         _check_range("dendro:athenaScanLimitGB", self.athena_scan_limit_gb, 1, 10240)
         _check_range("dendro:athenaResultsExpiryDays", self.athena_results_expiry_days, 1, 3650)
-        _check_range("dendro:errorRatePercent", self.error_rate_percent, 0.01, 100)
-        _check_range("dendro:heartbeatMinutes", self.heartbeat_minutes, 5, 1440)
         for type_id, days in self.retention.items():
             if type_id not in SOURCES:
                 raise DendroConfigError("dendro:retentionDays", f"unknown source {type_id!r}")
             _check_range("dendro:retentionDays", days, 1, 36500)
+        self.alert_settings  # noqa: B018 - loads and checks dendro.toml now, naming the context key
 
     @property
     def retention(self) -> dict[str, int]:
@@ -114,6 +114,17 @@ class DendroProps:
                 )
             found[type_id.strip()] = int(days)
         return found
+
+    @cached_property
+    def alert_settings(self) -> AlertSettings:
+        from dendro.alerts.rules import AlertSettings, AlertSettingsError
+
+        if self.alerts_config is None:
+            return AlertSettings()
+        try:
+            return AlertSettings.load(self.alerts_config)
+        except AlertSettingsError as error:
+            raise DendroConfigError("dendro:alertsConfig", str(error)) from None
 
     @property
     def enabled_sources(self) -> list[Source]:
@@ -145,9 +156,7 @@ CONTEXT_KEYS: Mapping[str, str] = {
     "dendro:magneticRetentionDays": "magnetic_retention_days",
     "dendro:athenaScanLimitGB": "athena_scan_limit_gb",
     "dendro:athenaResultsExpiryDays": "athena_results_expiry_days",
-    "dendro:errorRatePercent": "error_rate_percent",
-    "dendro:errorRateMinRequests": "error_rate_min_requests",
-    "dendro:heartbeatMinutes": "heartbeat_minutes",
+    "dendro:alertsConfig": "alerts_config",
     "dendro:agentRole": "agent_role",
     "dendro:bundle": "bundle",
 }
@@ -199,6 +208,7 @@ _CONVERT: Mapping[Any, Callable[[Any], Any]] = {
     "int": int,
     "float": float,
     "str": str,
+    "str | None": str,
 }
 
 

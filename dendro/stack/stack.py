@@ -15,9 +15,11 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from constructs import Construct
 
+from dendro.alerts.aws_plan import AwsPlanError, plan_alarms
 from dendro.ingest_lambda import constants as env
+from dendro.ingest_lambda.emf import RULES_ENV, rules_env
 from dendro.stack.agent_access import AgentAccess
-from dendro.stack.alerts import Alerts, AlertThresholds
+from dendro.stack.alerts import Alerts
 from dendro.stack.bundling import ingest_code
 from dendro.stack.delivery_stream import DeliveryStream
 from dendro.stack.helper_logs import cap_helper_log_retention
@@ -25,7 +27,7 @@ from dendro.stack.ingest_function import IngestFunction
 from dendro.stack.nag import acknowledge_findings
 from dendro.stack.names import ERRORS_PREFIX, STAGING_PREFIX, OutputKey, metrics_namespace
 from dendro.stack.outputs import Outputs
-from dendro.stack.props import DendroProps, deploy_settings
+from dendro.stack.props import DendroConfigError, DendroProps, deploy_settings
 from dendro.stack.staging_bucket import StagingBucket
 from dendro.stack.stores import Delivery, StoreProps, build_store
 from dendro.stack.stores.iceberg import IcebergStore
@@ -81,6 +83,18 @@ class DendroStack(Stack):
                 buffer_size=buffer_size,
             )
         namespace = metrics_namespace(self.stack_name)
+        alerting = props.alert_settings
+        try:
+            self.alert_plan = plan_alarms(
+                alerting,
+                namespace=namespace,
+                services=sorted({s.service for s in sources if "error_rate" in s.alerts and s.service}),
+                heartbeat_seconds=props.buffer_interval_seconds,
+            )
+        except AwsPlanError as error:
+            raise DendroConfigError("dendro:alertsConfig", str(error)) from None
+        # The rules that filter rows are counted by the Lambda itself (two metrics per rule).
+        counters = {RULES_ENV: rules_env(self.alert_plan.counters)} if self.alert_plan.counters else {}
         self.ingest = IngestFunction(
             self,
             "IngestFunction",
@@ -90,6 +104,7 @@ class DendroStack(Stack):
                 env.ERRORS_BUCKET: bucket.bucket_name,
                 env.ERRORS_PREFIX: ERRORS_PREFIX,
                 env.METRICS_NAMESPACE: namespace,
+                **counters,
                 **self.store.ingest_environment(),
             },
         )
@@ -132,22 +147,20 @@ class DendroStack(Stack):
         self.agent_access = AgentAccess(
             self, "AgentAccess", stream=self.delivery.stream, ec2_role=props.agent_role
         )
+        emails = dict.fromkeys([*props.alert_emails, *(c.email for c in alerting.emails)])
         self.alerts = Alerts(
             self,
             "Alerts",
-            emails=props.alert_emails,
+            emails=list(emails),
             function=function,
             # Firehose invokes the transform synchronously: the async dead-letter queue never fills.
             dead_letter_queue=self.ingest.dead_letter_queue if staged else None,
             delivery_stream_name=self.delivery.stream.delivery_stream_name,
             delivery_destination="S3" if staged else "Iceberg",
             metrics_namespace=namespace,
-            services=sorted({s.service for s in sources if "error_rate" in s.alerts and s.service}),
-            thresholds=AlertThresholds(
-                error_rate_percent=props.error_rate_percent,
-                error_rate_min_requests=props.error_rate_min_requests,
-                heartbeat_minutes=props.heartbeat_minutes,
-            ),
+            plan=self.alert_plan,
+            webhooks=bool(alerting.webhooks),
+            dashboard_url=alerting.alerting.dashboard_url,
         )
 
         values = {

@@ -215,6 +215,22 @@ class DendroSettings(_Strict):
     sources: list[SourceSettings] = Field(default_factory=list)
     custom: list[CustomSourceSettings] = Field(default_factory=list)
     sink: SinkSettings
+    # The alert tables share the file; dendro.alerts.rules validates them (kept here as written, so
+    # `dendro configure` round-trips them untouched).
+    alerting: dict[str, Any] | None = None
+    alerts: list[dict[str, Any]] = Field(default_factory=list)
+    notify: list[dict[str, Any]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _valid_alerts(self) -> DendroSettings:
+        from dendro.alerts.rules import AlertSettings, AlertSettingsError
+
+        tables = {"alerting": self.alerting, "alerts": self.alerts, "notify": self.notify}
+        try:
+            AlertSettings.parse({k: v for k, v in tables.items() if v})
+        except AlertSettingsError as error:
+            raise ValueError("; ".join(error.problems)) from None
+        return self
 
     @field_validator("data_dir")
     @classmethod

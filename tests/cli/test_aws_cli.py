@@ -235,9 +235,49 @@ def test_a_deploy_without_alert_email_warns_that_alarms_reach_no_one(
     result = invoke("deploy", "--region", REGION, "--yes")
     assert result.exit_code == 0, result.output
     assert (
-        "Warning: no --alert-email: the alarm topic gets no subscriber, so alarms will reach no one"
+        "Warning: no --alert-email and no [[notify]] in dendro.toml: the alarm topic gets no subscriber"
         in result.stderr
     )
+
+
+def test_deploy_with_rules_stores_webhooks_in_ssm_and_passes_the_config(
+    node: Any, cdk: Recorder, session: StubbedSession, tmp_path: Path
+) -> None:
+    bootstrapped(session)
+    hook = "https://hooks.example.com/services/T000/B000/SECRET"
+    (tmp_path / "dendro.toml").write_text(f'[[notify]]\nwebhook = "{hook}"\n')
+    session.stub("ssm").add_response(
+        "put_parameter",
+        {"Version": 1, "Tier": "Standard"},
+        {
+            "Name": "/dendro-secrets/Dendro/alert-webhooks",
+            "Value": f'["{hook}"]',
+            "Type": "SecureString",
+            "Overwrite": True,
+            "Tier": "Standard",
+            "Description": "Webhook URLs the alarms of Dendro stack Dendro are posted to (dendro deploy).",
+        },
+    )
+
+    result = invoke("deploy", "--region", REGION, "--yes")  # ./dendro.toml is read by default
+
+    assert result.exit_code == 0, result.output
+    assert "no --alert-email" not in result.stderr  # a webhook is a subscriber
+    [(command, _)] = cdk.calls
+    assert f"dendro:alertsConfig={tmp_path / 'dendro.toml'}" in command
+    assert hook not in " ".join(command)
+    session.assert_done()
+
+
+def test_deploy_refuses_a_rule_aws_cannot_alarm_on_before_anything_runs(
+    node: Any, cdk: Recorder, tmp_path: Path
+) -> None:
+    config = tmp_path / "rules.toml"
+    config.write_text('[[alerts]]\nname = "jobs"\nkind = "sql"\nsql = "SELECT 1"\n')
+    result = invoke("deploy", "--region", REGION, "--config", str(config))
+    assert result.exit_code == 1
+    assert "jobs: sql rules run locally only" in result.stderr and "local_only = true" in result.stderr
+    assert cdk.calls == []
 
 
 def test_without_yes_cdk_asks_its_own_approval_for_security_changes(

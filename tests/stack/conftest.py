@@ -19,6 +19,61 @@ import pytest
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 ALERT_EMAILS = ("ops@example.org", "oncall@example.org")
+SECRET_WEBHOOK = "https://hooks.example.com/services/T000/B000/SECRET"
+# One rule of each kind AWS can alarm on, a local-only one, and both channels.
+RULES_TOML = f"""
+[alerting]
+dashboard_url = "https://dendro.example.org"
+
+[[alerts]]
+name = "web 5xx"
+kind = "error_ratio"
+service = "shop"
+above = 0.05
+for = "5m"
+
+[[alerts]]
+name = "web-1 5xx"
+kind = "error_ratio"
+host = "web-1"
+source = "nginx_access"
+above = 0.1
+
+[[alerts]]
+name = "checkout p95"
+kind = "latency"
+service = "checkout"
+above = "800ms"
+
+[[alerts]]
+name = "silent"
+kind = "silent_host"
+after = "5m"
+
+[[alerts]]
+name = "load"
+kind = "metric"
+metric = "load1"
+above = 8
+
+[[alerts]]
+name = "error lines"
+kind = "log_rate"
+source = "nginx_error"
+above = 20
+
+[[alerts]]
+name = "stuck jobs"
+kind = "sql"
+sql = "SELECT host FROM syslog WHERE message LIKE '%stuck%'"
+local_only = true
+
+[[notify]]
+webhook = "{SECRET_WEBHOOK}"
+
+[[notify]]
+email = "team@example.org"
+"""
 
 
 @dataclass
@@ -28,6 +83,7 @@ class Synthesized:
     kept: Any  # DendroStack with keep_data
     iceberg: Any  # DendroStack with the default store
     iceberg_kept: Any
+    rules: Any  # DendroStack (iceberg) with the rules of RULES_TOML
     consumer: Any
     outdir: Path
 
@@ -70,6 +126,17 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         "DendroIcebergKept",
         props=DendroProps(bundle=False, keep_data=True, sources=("nginx_access", "syslog")),
     )
+    rules_file = outdir.parent / "dendro.toml"
+    rules_file.write_text(RULES_TOML)
+    rules = DendroStack(
+        app,
+        "DendroRules",
+        props=DendroProps(
+            bundle=False,
+            sources=("nginx_access", "nginx_error", "host_metrics"),
+            alerts_config=str(rules_file),
+        ),
+    )
     consumer = ConsumerStack(app, "Consumer", producer_stack_name="Dendro")
     consumer.add_dependency(dendro)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
@@ -80,6 +147,7 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         kept=kept,
         iceberg=iceberg,
         iceberg_kept=iceberg_kept,
+        rules=rules,
         consumer=consumer,
         outdir=outdir,
     )

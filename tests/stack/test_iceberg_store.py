@@ -237,8 +237,8 @@ def test_the_ingest_lambda_transforms_only_it_needs_no_store_or_bucket_access(
 def test_iceberg_delivery_alarms_replace_the_s3_ones(synthesized: Synthesized) -> None:
     stack = synthesized.iceberg
     assert set(stack.alerts.alarms) == {
-        "NginxErrorRate", "ApacheErrorRate", "HeartbeatMissing", "IngestErrors", "IngestThrottles",
-        "DeliveryFailures", "DeliveryStale", "DeliveryThrottled", "RecordsDeadLettered",
+        "Rule5xxRatioApache", "Rule5xxRatioNginx", "RuleSilentHost", "RuleDiskAbove90", "IngestErrors",
+        "IngestThrottles", "DeliveryFailures", "DeliveryStale", "DeliveryThrottled", "RecordsDeadLettered",
     }  # fmt: skip
     template = synthesized.template(stack)
     stream_name = _ref(stack, stack.delivery.stream.delivery_stream_name)

@@ -48,12 +48,13 @@ def test_every_alarm_publishes_to_the_topic(synthesized: Synthesized) -> None:
     stack = synthesized.dendro
     topic = stack.resolve(stack.alerts.topic.topic_arn)
     alarms = _alarms(synthesized, stack)
+    # Pipeline health, and the built-in rules (no dendro.toml): 5xx per catalog service, silent host, disk.
     assert set(stack.alerts.alarms) == {
-        "NginxErrorRate", "ApacheErrorRate", "HeartbeatMissing", "IngestErrors", "IngestThrottles",
-        "DeadLetterQueueNotEmpty", "DeliveryFailures", "DeliveryStale", "DeliveryThrottled",
-        "RecordsDeadLettered",
+        "Rule5xxRatioApache", "Rule5xxRatioNginx", "RuleSilentHost", "RuleDiskAbove90",
+        "IngestErrors", "IngestThrottles", "DeadLetterQueueNotEmpty", "DeliveryFailures", "DeliveryStale",
+        "DeliveryThrottled", "RecordsDeadLettered",
     }  # fmt: skip
-    assert len(alarms) == 10
+    assert len(alarms) == 11
     # ALARM and OK both notify: people hear that it fired and that it is over.
     assert all(a["Properties"]["AlarmActions"] == [topic] for a in alarms.values())
     assert all(a["Properties"]["OKActions"] == [topic] for a in alarms.values())
@@ -206,14 +207,15 @@ def test_the_5xx_rate_alarm_divides_the_services_5xx_by_its_requests(synthesized
     template.has_resource_properties(
         "AWS::CloudWatch::Alarm",
         {
+            "AlarmName": "Dendro-Rule5xxRatioNginx",
             "ComparisonOperator": "GreaterThanThreshold",
-            "Threshold": 5,
+            "Threshold": 0.05,
+            # The built-in rule's `for = "2m"`: the five-minute window, then one more.
+            "EvaluationPeriods": 2,
             # Below 20 requests in five minutes a rate means little: one failure in two is not an outage.
             "Metrics": Match.array_with(
                 [
-                    Match.object_like(
-                        {"Expression": "IF(requests >= 20, 100 * FILL(errors, 0) / requests, 0)"}
-                    ),
+                    Match.object_like({"Expression": "IF(requests >= 20, FILL(errors, 0) / requests, 0)"}),
                     metric("Requests"),
                     metric("Http5xx"),
                 ]
@@ -229,15 +231,17 @@ def test_one_heartbeat_alarm_watches_every_host_that_reports(synthesized: Synthe
         {
             "Metrics": [
                 {
-                    "Id": "q",
+                    "Id": "e",
                     "Expression": 'SELECT SUM(Heartbeat) FROM SCHEMA("Dendro/Dendro", host) GROUP BY host',
-                    "Period": 300,
+                    "Label": "silent host",
+                    "Period": 60,
                     "ReturnData": True,
                 }
             ],
             "ComparisonOperator": "LessThanThreshold",
             "Threshold": 1,
-            "EvaluationPeriods": 2,
+            # The built-in rule: no record for 10 minutes.
+            "EvaluationPeriods": 10,
             # A host that went silent has no data points: that is the alarm.
             "TreatMissingData": "breaching",
         },
@@ -279,6 +283,6 @@ def test_pipeline_health_alarms_watch_lambda_dlq_and_firehose(synthesized: Synth
 
 def test_services_without_a_table_get_no_5xx_alarm(synthesized: Synthesized) -> None:
     # The kept-data stack has nginx_access and syslog only: no Apache alarm.
-    assert set(synthesized.kept.alerts.alarms) >= {"NginxErrorRate"}
-    assert "ApacheErrorRate" not in synthesized.kept.alerts.alarms
+    assert set(synthesized.kept.alerts.alarms) >= {"Rule5xxRatioNginx"}
+    assert "Rule5xxRatioApache" not in synthesized.kept.alerts.alarms
     synthesized.template(synthesized.kept).resource_count_is("AWS::SNS::Subscription", 0)
