@@ -89,6 +89,8 @@ def up(
     """Start the collector that Vector's http sink posts to; stop it with Ctrl-C or SIGTERM.
 
     A batch is answered 200 only once it is committed; SIGTERM finishes the batches in flight first.
+    Runs Vector's VRL in-process for --demo: vector-vrl on Python 3.12+, pyvrl on
+    Python 3.11 (x86_64 Linux); where neither is installed it says what to install.
 
     Point agents here with: dendro configure --sink http --endpoint http://THIS_HOST:8686
 
@@ -290,7 +292,11 @@ def import_(
 ) -> None:
     """Backfill log files through the source's real VRL parser (the one Vector runs) into the store.
 
-    Importing a file again adds only what was appended since: nothing is stored twice. Examples:
+    Importing a file again adds only what was appended since: nothing is stored twice.
+    Runs Vector's VRL in-process: vector-vrl on Python 3.12+, pyvrl on
+    Python 3.11 (x86_64 Linux); where neither is installed it says what to install.
+
+    Examples:
 
     \b
       dendro local import /var/log/nginx/access.log.1 --source nginx_access \\

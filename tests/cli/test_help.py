@@ -54,3 +54,12 @@ def test_help_at_80_columns_shows_every_default_in_full(
             record = param.get_help_record(ctx)
             for shown in SHOWN.findall(record[1] if record else ""):
                 assert " ".join(shown.split()) in read, f"{param.name}: {shown} is cut in:\n{result.output}"
+
+
+@pytest.mark.parametrize("command", [["local", "import"], ["local", "up"]])
+def test_commands_that_run_vrl_say_which_runtime_they_need(command: list[str]) -> None:
+    # Issue 9: where no VRL runtime installs, --help already tells the user what these need.
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "vector-vrl on Python 3.12+" in text and "pyvrl on Python 3.11" in text
