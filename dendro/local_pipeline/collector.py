@@ -47,6 +47,7 @@ from dendro.http_guard import (
 )
 from dendro.ingest_lambda.decode import DecodeError, PayloadTooLargeError, decompress
 from dendro.ingest_lambda.route import Router
+from dendro.ingest_lambda.validate import DEFAULT_WINDOW, TimeWindow
 from dendro.local_pipeline.query import (
     Limits,
     QueryError,
@@ -101,6 +102,7 @@ class CollectorConfig:
     shutdown_timeout: float = 10.0
     # Open connections beyond this are answered 503 and closed.
     max_connections: int = 1024
+    window: TimeWindow = DEFAULT_WINDOW  # the event times accepted; others are bad_timestamp rejects
 
 
 def check_bind(host: str, token: str | None, read_token: str | None = None) -> None:
@@ -130,7 +132,7 @@ class Collector:
         self.guard = RequestGuard.for_bind(config.host)
         self.logins = FailedLogins()
         self.store = Store.open(config.db)
-        self.router = Router(self.store.sources)
+        self.router = Router(self.store.sources, config.window)
         # Admission (`admit`, before a body is read) is what keeps the queue within max_pending_bytes;
         # its guess of a gzip body's size can fall short, and a body decoded by then must not be
         # thrown away for it, so the writer's own limit is only a backstop.

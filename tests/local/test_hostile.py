@@ -5,6 +5,7 @@ nothing more, and the credentials are separate."""
 from __future__ import annotations
 
 import http.client
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import orjson
 import pytest
 
 from dendro.ingest_lambda.batch import MAX_KEPT_REJECTS, TOO_MANY_REJECTS
+from dendro.ingest_lambda.validate import TimeWindow
 from dendro.local_pipeline.client import ndjson
 from dendro.local_pipeline.collector import Collector
 from dendro.local_pipeline.query import read_runtime
@@ -183,3 +185,17 @@ def test_rejects_per_body_are_capped_with_one_summary_holding_the_count(
     [(detail,)] = query(db, f"SELECT detail FROM _rejects WHERE reason = '{TOO_MANY_REJECTS}'")
     assert "40,000 more rejects" in detail and "missing_field 40,000" in detail
     assert query(db, "SELECT records, stored, rejected FROM _batches") == [(count + 1, 1, count)]
+
+
+def test_the_time_window_is_configurable(db: Path, start_collector: StartCollector) -> None:
+    window = TimeWindow(earliest=datetime(2020, 1, 1, tzinfo=UTC), ahead=timedelta(0))
+    collector = start_collector(window=window)
+    events = [
+        {**GOOD, "timestamp": "2019-01-22T00:26:16Z"},  # before 2020: refused here
+        {**GOOD, "timestamp": "2024-05-01T12:00:00Z"},
+        {**GOOD, "timestamp": (datetime.now(UTC) + timedelta(hours=1)).isoformat()},  # the future
+    ]
+    status, _, answer = send(collector, ndjson(events))
+    assert status == 200 and (answer["stored"], answer["reasons"]) == (1, {"bad_timestamp": 2})
+    details = [row[0] for row in query(db, "SELECT detail FROM _rejects")]
+    assert all("outside 2020-01-01 to now + 0:00:00" in d for d in details)
