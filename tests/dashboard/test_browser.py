@@ -8,9 +8,11 @@ Needs /usr/bin/chromium (`make test` installs Debian's package); without it the 
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from dendro.dashboard.backends.local import LocalBackend, StoreFile
 from tests.dashboard.conftest import ServeFn
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -364,3 +367,72 @@ def test_alerts_page_links_each_firing_instance_to_its_evidence(
     page.wait_for_selector("#results:not([hidden])")
     assert page.locator("#result-table tbody tr").count() > 10
     assert "request_time DESC" in page.input_value("#sql")
+
+
+class CountingBackend(LocalBackend):
+    """The demo store, remembering every SQL statement it was asked to run."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(StoreFile(path), f"local store {path}")
+        self.seen: list[str] = []
+
+    def query(self, sql: str, max_rows: int | None = None) -> Any:
+        self.seen.append(sql)
+        return super().query(sql, max_rows)
+
+
+def serve_page(html: str) -> tuple[str, Any]:
+    """One HTML page on 127.0.0.1 (another origin than the dashboard's), until shutdown()."""
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = html.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/", server
+
+
+def test_another_local_site_can_neither_frame_nor_post_a_query(
+    page: Any, serve: ServeFn, demo_db: Path
+) -> None:
+    """Issue 10: a cross-origin iframe of /query?sql=... auto-ran the query, and a no-cors text/plain
+    POST to /api/query from another local origin executed. Here a page of http://127.0.0.1:OTHER tries
+    both against the dashboard opened as http://localhost:PORT (both loopback: another site)."""
+    backend = CountingBackend(demo_db)
+    board = serve(backend).url.replace("127.0.0.1", "localhost")
+    evil_url, evil = serve_page(f"""<!doctype html><title>evil</title>
+<iframe id="frame" src="{board}query?sql=SELECT%20'framed-marker'"></iframe>
+<script>
+fetch("{board}api/query", {{method: "POST", mode: "no-cors", headers: {{"Content-Type": "text/plain"}},
+  body: JSON.stringify({{sql: "SELECT 'posted-marker'"}})}}).then(() => document.title = "posted",
+  () => document.title = "posted");
+</script>""")
+    statuses: list[int] = []
+    page.on("response", lambda r: statuses.append(r.status) if r.url.startswith(board) else None)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    try:
+        page.goto(evil_url)
+        page.wait_for_selector("title", state="attached")
+        page.wait_for_timeout(3000)  # what the frame or the post would run, they would have run by now
+    finally:
+        evil.shutdown()
+
+    assert not any("marker" in sql for sql in backend.seen), backend.seen
+    assert statuses == [403]  # the frame, refused by the server (and by frame-ancestors)
+    assert any("frame-ancestors 'none'" in text for text in console)
+    # The post got its 403 too; the browser then hides the answer (Cross-Origin-Resource-Policy).
+    assert any("status of 403" in text for text in console), console
+    # The same query from the dashboard's own page runs: the counter does see queries.
+    page.goto(f"{board}query?sql=SELECT%20'own-marker'")
+    page.wait_for_selector("#results:not([hidden])")
+    assert any("own-marker" in sql for sql in backend.seen)
