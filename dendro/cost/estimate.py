@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from dendro.catalog import SOURCES
 from dendro.cost import prices as p
 from dendro.ingest_lambda.emf import metric_count
 
@@ -41,6 +42,9 @@ class Usage:
     memory_retention_hours: int = 24  # the timestream store's memory store (DendroProps)
     staging_days: int = 7  # staged objects expire after a week (DendroProps.staging_expiry_days)
     tables_with_data: int = 5  # sources actually sending (web server access + error, syslog, ...)
+    # Tables the stack declares: one per catalog source (`dendro deploy` without --source). Scheduled
+    # maintenance runs on each, data or not.
+    tables: int = len(SOURCES)
     hosts: int = 10
     services: int = 2  # services with RED metrics (nginx, apache)
     alarms: int = 8  # what either store's stack declares with two RED services
@@ -264,15 +268,16 @@ def estimate(
 
 
 def _maintenance(u: Usage, commits_per_month: float, compressed_gb_per_day: float) -> list[Line]:
-    """Glue's optimizers: compaction when a table holds `compaction_min_files` small files, plus the
-    rewrite itself; snapshot retention and orphan-file deletion once a day per table. Each run is
-    billed a minute at least."""
+    """Glue's optimizers: compaction when a table holds `compaction_min_files` small files (so only
+    tables with data), plus the rewrite itself; snapshot retention and orphan-file deletion once a
+    day on every declared table (their only cadence in CloudFormation, prices.py). Each run is billed
+    a minute at least, whether or not it finds work (assumed: no AWS account checked an empty run)."""
     minute = 1 / 60
     compactions = commits_per_month * u.tables_with_data / u.compaction_min_files
     compaction_dpu = (
         compactions * minute + compressed_gb_per_day * DAYS_PER_MONTH / u.compaction_gb_per_dpu_hour
     )
-    cleanups = 2 * u.tables_with_data * DAYS_PER_MONTH
+    cleanups = 2 * u.tables * DAYS_PER_MONTH
     cleanup_dpu = cleanups * minute
     price = p.GLUE_OPTIMIZER_DPU_HOUR.usd
     # The daily retention DELETE per table (sources with retention_days): Athena's 10 MB minimum each.

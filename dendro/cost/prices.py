@@ -90,11 +90,20 @@ KMS_KEY_MONTH = Price(
 )
 
 # AWS Glue Data Catalog table optimizers (compaction, snapshot retention, orphan-file deletion) bill
-# the DPU-hours their runs use; the run metrics report DpuHours (Glue API IcebergCompactionMetrics).
-# A 1-minute minimum per run is assumed here, as for Glue jobs.
+# the DPU-hours their runs use (each run reports DpuHours: Glue API IcebergCompactionMetrics). The
+# Glue pricing page: "$0.44 per DPU-hour for optimizing Apache Iceberg tables, billed per second with
+# a 1-minute minimum" (as transcribed from https://aws.amazon.com/glue/pricing/ on 2026-10-07 by
+# api-evangelist/amazon-glue-databrew, plans/...-pricing.yml; the page's own tables did not render).
+# How often they run (Glue guide "Optimizing Iceberg tables" and API reference):
+# - compaction: whenever a table or partition holds more than minInputFiles small files (< 75 % of
+#   write.target-file-size-bytes), so only tables that receive data ("Compaction optimization");
+# - retention and orphan-file deletion: every runRateInHours, default 24, 3 to 168
+#   (IcebergRetentionConfiguration, IcebergOrphanFileDeletionConfiguration), on every table that has
+#   the optimizer. CloudFormation's AWS::Glue::TableOptimizer has no RunRateInHours (cfn-lint 1.58.0's
+#   schema, aws-cdk-lib 2.275.0), so a stack's optimizers run daily.
 GLUE_OPTIMIZER_DPU_HOUR = Price(
-    0.44, "DPU-hour of a table optimizer run (1 minute minimum assumed)", "https://aws.amazon.com/glue/pricing/",
-    "unverified",
+    0.44, "DPU-hour of a table optimizer run (per second, 1 minute minimum)", "https://aws.amazon.com/glue/pricing/",
+    "2nd",
 )  # fmt: skip
 
 ALL: dict[str, Price] = {name: value for name, value in globals().items() if isinstance(value, Price)}
