@@ -115,8 +115,9 @@ MYSQL = Source(
             # InnoDB notes). A slow-log entry starts at '# Time:', or at '# User@Host:' when no group
             # is open; '# User@Host:' cannot end a group, or it would cut itself off from its
             # '# Time:' line. So MySQL < 5.7 and MariaDB entries of the same second (written without
-            # '# Time:') arrive joined, and the parser flags them. The slow log's file header
-            # ('/usr/sbin/mysqld, Version: ... started with:' and two more lines) is a group of its own.
+            # '# Time:') arrive joined, and the parser makes a record of each (mysql.vrl). The slow
+            # log's file header ('/usr/sbin/mysqld, Version: ... started with:' and two more lines) is
+            # a group of its own, stored as a `file_header` row at the time it was read.
             multiline=Multiline(
                 start_pattern=_MYSQL_ENTRY_START,
                 condition_pattern=_MYSQL_NEXT_ENTRY,
@@ -126,7 +127,7 @@ MYSQL = Source(
     ),
     fields=(
         Field("service", T.STRING, R.DIMENSION, True),
-        Field("kind", T.STRING, R.DIMENSION, True, "error_log or slow_query"),
+        Field("kind", T.STRING, R.DIMENSION, True, "error_log, slow_query or file_header"),
         Field("level", T.STRING, R.DIMENSION, description="System, Warning, Note, ERROR ..."),
         Field("error_code", T.STRING, R.DIMENSION, description="MY-nnnnnn"),
         Field("subsystem", T.STRING, R.DIMENSION, description="Server, InnoDB, Repl, ..."),

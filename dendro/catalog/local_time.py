@@ -50,10 +50,22 @@ def vrl_zone(value: str | None) -> str:
     return text
 
 
+# Vector's file source stamps every line with the time it read it, in `.timestamp`. Left there, that
+# stamp would pass for the event time wherever a parser sets none (a zone-less wall time waiting for
+# the epilogue, a line without a time): so it is moved aside, for the parsers that want it (a file
+# header with no time of its own). `dendro local import` sends it as RFC 3339 text.
+READ_AT = """dendro_read_at = .timestamp
+if !is_timestamp(dendro_read_at) {
+  dendro_read_at = parse_timestamp(string(dendro_read_at) ?? "", "%+") ?? null
+}
+del(.timestamp)
+"""
+
+
 def prelude(settings: Mapping[str, str]) -> str:
     """VRL that the catalog program runs after: the zone, and no wall time yet."""
     zone = vrl_zone(settings.get(SETTING))
-    return f'dendro_timezone = "{zone}"\ndendro_wall = null\n'
+    return f'dendro_timezone = "{zone}"\ndendro_wall = null\n{READ_AT}'
 
 
 # Read the wall time as UTC, take the zone's offset at that instant, then the offset at the instant

@@ -16,6 +16,7 @@ import socket
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -154,13 +155,20 @@ def _chunks(events: Iterator[LineEvent], size: int) -> Iterator[list[LineEvent]]
 def _parse(chunk: Sequence[LineEvent], program: Program, router: Router, host: str, file: str) -> Batch:
     """Run the VRL program over the chunk (one batch: vector-vrl compiles once per call), then route
     its output as the collector would route what Vector sends: each record's raw bytes are the JSON
-    Vector would have posted."""
-    events = [{"message": e.text, "host": host, "file": file, "source_type": "file"} for e in chunk]
+    Vector would have posted. Like Vector's file source, each event carries the time it was read; a
+    program that found several entries in one event (vector_configs.programs) gives one record each."""
+    read_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    events = [
+        {"message": e.text, "host": host, "file": file, "source_type": "file", "timestamp": read_at}
+        for e in chunk
+    ]
     lines: list[bytes] = []
     failures: list[Reject] = []
     for event, result in zip(chunk, program.remap_many(events), strict=True):
         if isinstance(result, VrlRuntimeError):  # an abort, or a failing `!` call
             failures.append(Reject("vrl_error", str(result)[:500], event.text.encode(), None))
+        elif isinstance(result, list):
+            lines.extend(orjson.dumps(record) for record in result)
         else:
             lines.append(orjson.dumps(result))
     batch = router.route_lines(lines)

@@ -14,7 +14,9 @@ pyproject.toml installs vector-vrl on Python >= 3.12 and pyvrl on 3.11. Where bo
 `DENDRO_VRL_RUNTIME=pyvrl` (or `vector-vrl`) picks one; the runtime comparison uses that.
 
 Whichever runs, the caller gets the same thing: what `.` holds when the program ends (as in Vector's
-remap transform), as Vector's JSON encoder sends it — JSON values, timestamps as RFC 3339 text.
+remap transform), as Vector's JSON encoder sends it — JSON values, timestamps as RFC 3339 text. That
+is an object, or an array of objects where a program made several events of one (Vector's remap emits
+each element; see vector_configs/programs.py).
 """
 
 from __future__ import annotations

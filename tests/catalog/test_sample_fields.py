@@ -17,7 +17,7 @@ import pytest
 from dendro.catalog import SOURCES
 from dendro.local_pipeline.replay import LineEvent, join_events
 from dendro.vector_configs.programs import parse_program
-from tests.support.samples import SAMPLES, read_lines
+from tests.support.samples import SAMPLES, read_at, read_lines, records_of
 from tests.support.vrl import compile_program, remap_all
 
 Row = dict[str, Any]
@@ -597,6 +597,31 @@ TABLE: dict[str, tuple[dict[str, str], list[tuple[int, Row]]]] = {
             (4, {"thread_id": 5, "error_code": "MY-010051"}),
         ],
     ),
+    "mysql/beats_mysql_slow-ubuntu-5.5.53.log": (
+        {},
+        [
+            (1, {"kind": "file_header", "message~": "Version: 5.5.53-0ubuntu0.12.04.1-log"}),
+            (
+                4,
+                {
+                    "kind": "slow_query",
+                    "user": "debian-sys-maint",
+                    "client": "localhost",
+                    "query_time": 0.000153,
+                    "rows_examined": 5,
+                    "timestamp": "2016-12-09T14:37:59.000000Z",
+                    "line~": "# Time: 161209 14:37:59\n# User@Host: ",
+                },
+            ),
+            # Same second, no '# Time:' of its own: a row of its own, at the second above it.
+            (9, {"rows_sent": 31, "lock_time": 0.000095, "timestamp": "2016-12-09T14:37:59.000000Z"}),
+            (47, {"statement~": "`VIEWS`", "query_time": 0.008782}),
+            (
+                51,
+                {"user": "root", "statement": "select sleep(2);", "timestamp": "2016-12-09T14:39:02.000000Z"},
+            ),
+        ],
+    ),
     "mysql/lnav_mysql_slow.log": (
         {},
         [
@@ -624,8 +649,15 @@ def events_by_start_line(type_id: str, path: Path, settings: dict[str, str]) -> 
     program = compile_program(parse_program(source, collector, host="sample-host", settings=settings))
     lines = (LineEvent(text, number, number) for number, text in enumerate(read_lines(path), start=1))
     events = list(join_events(lines, collector.multiline))
-    rows = remap_all(program, [{"message": event.text, "host": "sample-host"} for event in events])
-    return {event.start: row for event, row in zip(events, rows, strict=True)}
+    stamp = read_at()
+    rows = remap_all(
+        program, [{"message": e.text, "host": "sample-host", "timestamp": stamp} for e in events]
+    )
+    found: dict[int, Row] = {}
+    for event, output in zip(events, rows, strict=True):
+        for at, _, row in records_of(event.text, output):
+            found[event.start + event.text[:at].count("\n")] = row
+    return found
 
 
 @pytest.mark.parametrize("name", TABLE)

@@ -12,7 +12,7 @@ from dendro.catalog.databases import MONGODB, MYSQL, POSTGRES
 from dendro.catalog.model import Source
 from dendro.ingest_lambda.validate import Invalid, normalize
 from dendro.vector_configs.programs import parse_program
-from tests.support.samples import join_multiline, jsonable, read_lines
+from tests.support.samples import SAMPLES, join_multiline, jsonable, read_lines, records_of
 from tests.support.vrl import compile_program
 
 MYSQL_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mysql"
@@ -306,49 +306,123 @@ def test_mysql_slow_entry_opening_without_time_line_still_groups() -> None:
             "/usr/sbin/mysqld, Version: 8.0.21 (MySQL Community Server - GPL). started with:\n"
             "Tcp port: 3306  Unix socket: /var/run/mysqld/mysqld.sock\n"
             "Time                 Id Command    Argument",
-            "slow-log file header",
+            "file header, and no read time",
         ),
         ("# User@Host: a[a] @ localhost []  Id: 1\nSET timestamp=1;\nSELECT 1;", "without a '# Query_time:'"),
-        (
-            "# User@Host: a[a] @ h []  Id: 1\n"
-            "# Query_time: 1.0  Lock_time: 0.0 Rows_sent: 0  Rows_examined: 0\n"
-            "SELECT 1;\n# User@Host: a[a] @ h []  Id: 2\n"
-            "# Query_time: 1.0  Lock_time: 0.0 Rows_sent: 0  Rows_examined: 0\nSELECT 2;",
-            "several slow-log entries in one event",
-        ),
     ],
 )
 def test_mysql_garbage_is_flagged(raw: str, reason: str) -> None:
     assert_flagged(MYSQL, raw, reason)
 
 
-# Fixture file -> (events after multiline joining, reasons of the flagged ones, in order).
+# Fixture file -> (events after multiline joining, records made of them, the flagged ones' reasons).
 MYSQL_FIXTURE_EXPECTATIONS = {
-    "error-8.0.log": (19, []),
-    "error-5.7.log": (21, []),
-    "error-5.5.log": (22, []),
-    "error-mariadb-10.log": (11, []),
-    "slow-8.0.log": (8, ["slow-log file header", "slow-log file header"]),
-    "slow-5.6.log": (3, ["slow-log file header", "several slow-log entries in one event"]),
+    "error-8.0.log": (19, 19, []),
+    "error-5.7.log": (21, 21, []),
+    "error-5.5.log": (22, 22, []),
+    "error-mariadb-10.log": (11, 11, []),
+    "slow-8.0.log": (8, 8, []),
+    "slow-5.6.log": (3, 4, []),  # the last two entries share a second: one event, two records
 }
+READ_AT = "2026-12-02T17:00:00Z"  # when Vector's file source (or `dendro local import`) read the line
 
 
 @pytest.mark.parametrize(("name", "expected"), MYSQL_FIXTURE_EXPECTATIONS.items())
-def test_mysql_fixture_replay(name: str, expected: tuple[int, list[str]]) -> None:
-    events, flagged_reasons = expected
+def test_mysql_fixture_replay(name: str, expected: tuple[int, int, list[str]]) -> None:
+    events, records, flagged_reasons = expected
     lines = read_lines(MYSQL_FIXTURES / name)
     joined = list(join_multiline(lines, MYSQL.default_collector.multiline))
+    program = compile_program(parse_program(MYSQL, host="db-1"))
     assert len(joined) == events
-    flagged = []
+    made, flagged = 0, []
     for raw in joined:
-        event = parse(MYSQL, raw)
-        result = normalize(event, MYSQL)
-        if isinstance(result, Invalid):
-            assert result.reason == "unparsed" and event["message"] == raw
-            flagged.append(event["_parse_error"])
+        output = jsonable(program.remap({"message": raw, "host": "db-1", "timestamp": READ_AT}))
+        for _, part, event in records_of(raw, output):
+            made += 1
+            result = normalize(event, MYSQL)
+            if isinstance(result, Invalid):
+                assert result.reason == "unparsed" and event["message"] == part
+                flagged.append(event["_parse_error"])
+    assert made == records
     assert len(flagged) == len(flagged_reasons)
     for got, want in zip(flagged, flagged_reasons, strict=True):
         assert want in got
+
+
+# Real lines: elastic/beats filebeat/module/mysql/slowlog/test/mysql-ubuntu-5.5.53.log (Apache-2.0),
+# copied whole as tests/samples/mysql/beats_mysql_slow-ubuntu-5.5.53.log.
+SLOW_55 = SAMPLES / "mysql" / "beats_mysql_slow-ubuntu-5.5.53.log"
+
+
+def slow_55_events() -> list[str]:
+    return list(join_multiline(read_lines(SLOW_55), MYSQL.default_collector.multiline))
+
+
+def test_mysql_slow_log_file_header_is_an_event_stored_at_its_read_time() -> None:
+    header = slow_55_events()[0]
+    program = compile_program(parse_program(MYSQL, host="db-1"))
+
+    event = jsonable(program.remap({"message": header, "host": "db-1", "timestamp": READ_AT}))
+    r = normalize(event, MYSQL)
+
+    assert not isinstance(r, Invalid), r
+    assert (r["kind"], r["timestamp"]) == ("file_header", datetime(2026, 12, 2, 17, tzinfo=UTC))
+    assert r["message"] == "/usr/sbin/mysqld, Version: 5.5.53-0ubuntu0.12.04.1-log ((Ubuntu)). started with:"
+    assert r["line"] == header and header.count("\n") == 2  # Tcp port: ... and the column titles
+
+
+def test_mysql_same_second_slow_log_entries_become_one_row_each() -> None:
+    # MySQL 5.5 wrote '# Time: 161209 14:37:59' once, then eleven entries of that second.
+    group = slow_55_events()[1]
+    assert group.startswith("# Time: 161209 14:37:59\n") and group.count("# User@Host: ") == 11
+    program = compile_program(parse_program(MYSQL, host="db-1"))
+
+    output = jsonable(program.remap({"message": group, "host": "db-1", "timestamp": READ_AT}))
+
+    assert isinstance(output, list) and len(output) == 11
+    rows = [normalize(event, MYSQL) for event in output]
+    assert not any(isinstance(r, Invalid) for r in rows), rows
+    assert {r["timestamp"] for r in rows} == {datetime(2016, 12, 9, 14, 37, 59, tzinfo=UTC)}
+    assert [r["rows_examined"] for r in rows] == [5, 81, 808, 0, 0, 81, 23, 1, 0, 0, 0]
+    assert rows[1]["statement"].startswith("select concat('select count(*) into @discard from `',\n")
+    assert rows[10]["statement"] == "select count(*) into @discard from `information_schema`.`VIEWS`;"
+    assert (rows[10]["user"], rows[10]["client"], rows[10]["query_time"]) == (
+        "debian-sys-maint",
+        "localhost",
+        0.008782,
+    )
+    # Each row keeps its own lines; the first also the '# Time:' line written above it.
+    assert rows[0]["line"].startswith("# Time: 161209 14:37:59\n# User@Host: ")
+    assert rows[5]["line"].startswith("# User@Host: ") and rows[5]["line"].endswith("`PARTITIONS`;")
+    assert "\n".join(r["line"] for r in rows) == group
+
+
+def test_mysql_same_second_entry_that_fails_is_flagged_alone() -> None:
+    group = (
+        "# Time: 161209 14:37:59\n"
+        "# User@Host: root[root] @ localhost []\n"
+        "# Query_time: 0.000153  Lock_time: 0.000061 Rows_sent: 1  Rows_examined: 5\n"
+        "SET timestamp=1481294279;\nSELECT 1;\n"
+        "# User@Host: root[root] @ localhost []\nSET timestamp=1481294279;\nSELECT 2;"
+    )
+    output = parse(MYSQL, group)
+
+    good, bad = output
+    assert not isinstance(normalize(good, MYSQL), Invalid) and good["statement"] == "SELECT 1;"
+    assert bad["_parse_error"] == "slow-log entry without a '# Query_time:' line"
+    assert bad["message"] == "# User@Host: root[root] @ localhost []\nSET timestamp=1481294279;\nSELECT 2;"
+
+
+def test_zone_less_wall_time_wins_over_the_read_stamp_of_vectors_file_source() -> None:
+    # Vector's file source sets `.timestamp` to the time it read the line (a timestamp, which pyvrl
+    # cannot take in, hence the first line). A MySQL 5.5 time is the server's wall clock: the parser
+    # must not keep the read time for it.
+    read_at = 'del(.timestamp)\n.timestamp = parse_timestamp!("2026-12-02T17:00:00Z", "%+")\n'
+    program = compile_program(read_at + parse_program(MYSQL, host="db-1", settings={"timezone": "+01:00"}))
+
+    event = jsonable(program.remap({"message": "161209 14:37:59 [Note] Plugin 'FEDERATED' is disabled."}))
+
+    assert event["timestamp"] == "2016-12-09T13:37:59.000000Z"
 
 
 def test_mysql_fixture_fileset_is_covered() -> None:

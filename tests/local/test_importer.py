@@ -112,3 +112,24 @@ def test_progress_reports_every_byte(db: Path) -> None:
     import_one(db, ACCESS_LOG, on_progress=seen.append)
 
     assert sum(seen) == 2 * ACCESS_LOG.stat().st_size
+
+
+def test_a_slow_log_stores_its_file_header_and_one_row_per_same_second_entry(db: Path) -> None:
+    # Real MySQL 5.5 slow log (elastic/beats): the file header, then eleven entries under one
+    # '# Time:' (written once per second), then three entries with their own '# Time:'.
+    path = SAMPLES / "mysql" / "beats_mysql_slow-ubuntu-5.5.53.log"
+
+    summary = import_one(db, path, "mysql")
+
+    assert (summary.events, summary.stored, summary.rejected) == (5, 15, 0)
+    with Store.open(db) as store:
+        kinds = store.con.execute("SELECT kind, count(*) FROM mysql GROUP BY kind ORDER BY kind").fetchall()
+        second = store.con.execute(
+            "SELECT count(*), count(DISTINCT statement) FROM mysql "
+            "WHERE kind = 'slow_query' AND timestamp = TIMESTAMPTZ '2016-12-09 14:37:59+00'"
+        ).fetchone()
+        header = store.con.execute("SELECT message, line FROM mysql WHERE kind = 'file_header'").fetchone()
+    assert kinds == [("file_header", 1), ("slow_query", 14)]
+    assert second == (11, 11)
+    assert header[0] == "/usr/sbin/mysqld, Version: 5.5.53-0ubuntu0.12.04.1-log ((Ubuntu)). started with:"
+    assert header[1].endswith("Time                 Id Command    Argument")

@@ -17,7 +17,7 @@ from dendro.ingest_lambda.validate import Invalid, normalize
 from dendro.local_pipeline.replay import join_multiline
 from dendro.local_pipeline.vrl import compile_program
 from dendro.vector_configs.programs import parse_program
-from tests.support.samples import jsonable, read_lines
+from tests.support.samples import jsonable, read_at, read_lines, records_of
 
 try:
     from dendro.local_pipeline.vrl import remap_all
@@ -47,15 +47,20 @@ def measure(type_id: str, path: Path, settings: Mapping[str, str] | None = None)
     lines = read_lines(path)
     result = FileRate(path, len(lines))
     raws = list(join_multiline(lines, collector.multiline))
-    events = remap_all(program, [{"message": raw, "host": "sample-host", "file": str(path)} for raw in raws])
-    for raw, event in zip(raws, events, strict=True):
-        result.events += 1
-        row = normalize(event, source)
-        if isinstance(row, Invalid):
-            # Not parsed: it must still travel, flagged, with its raw line intact.
-            assert row.reason == "unparsed", f"{path.name}: schema violation {row} for {raw!r}"
-            assert event["message"] == raw
-            result.flagged.append(f"{row.detail[:90]} <- {raw[:160]!r}")
-        else:
-            result.parsed += 1
+    stamp = read_at()
+    events = remap_all(
+        program,
+        [{"message": raw, "host": "sample-host", "file": str(path), "timestamp": stamp} for raw in raws],
+    )
+    for group, output in zip(raws, events, strict=True):
+        for _, raw, event in records_of(group, output):
+            result.events += 1
+            row = normalize(event, source)
+            if isinstance(row, Invalid):
+                # Not parsed: it must still travel, flagged, with its raw line intact.
+                assert row.reason == "unparsed", f"{path.name}: schema violation {row} for {raw!r}"
+                assert event["message"] == raw
+                result.flagged.append(f"{row.detail[:90]} <- {raw[:160]!r}")
+            else:
+                result.parsed += 1
     return result

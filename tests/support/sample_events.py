@@ -23,7 +23,7 @@ import orjson
 from dendro.catalog import SOURCES
 from dendro.local_pipeline import vrl
 from dendro.vector_configs.programs import parse_program
-from tests.support.samples import SAMPLES, join_multiline, read_lines, sample_files
+from tests.support.samples import SAMPLES, flatten, join_multiline, read_at, read_lines, sample_files
 
 CLOCK = "<clock>"
 
@@ -39,9 +39,10 @@ def replay(type_id: str, path: Path) -> list[dict[str, Any]]:
     collector = source.default_collector
     program = vrl.compile_program(parse_program(source, collector, host="sample-host"))
     raws = join_multiline(read_lines(path), collector.multiline)
-    return vrl.remap_all(
-        program, [{"message": raw, "host": "sample-host", "file": path.name} for raw in raws]
-    )
+    stamp = read_at()
+    events = [{"message": raw, "host": "sample-host", "file": path.name, "timestamp": stamp} for raw in raws]
+    # A program may make several records of one event (see samples.records_of): each is listed.
+    return flatten(vrl.remap_all(program, events))
 
 
 def records() -> Iterator[dict[str, Any]]:
