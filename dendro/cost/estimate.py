@@ -16,6 +16,7 @@ from dendro.ingest_lambda.emf import metric_count
 DAYS_PER_MONTH = 730 / 24  # AWS bills a month as 730 hours
 GB = 1e9
 MB = 1e6
+ATHENA_MIN_MB = 10  # Athena bills a query 10 MB at least (prices.ATHENA_TB_SCANNED)
 STORES = ("iceberg", "timestream")
 
 
@@ -34,6 +35,10 @@ class Usage:
     # waits on WriteRecords, hence lower. Both are rough: Graviton and x86 differ.
     transform_mb_per_s: float = 7.0
     staged_mb_per_s: float = 4.0
+    # Firehose bills the bytes the transform adds (prices.FIREHOSE_ICEBERG_GB): its output for the
+    # samples is 2.4 % larger than its input (the event_id it adds when the agent sent none; measured
+    # on the 2,048 sample records of tests/ingest_lambda/test_firehose_transform.py).
+    transform_growth: float = 1.024
     transform_batch_mb: float = 0.5  # the stream's Lambda processor buffer (IcebergDeliveryStream)
     staged_object_mb: float = 1.0  # the timestream stream's S3 buffer (DeliveryStream), compressed
     buffer_seconds: int = 60  # the Lambda runs at least once a minute (staging flush, processor buffer)
@@ -51,10 +56,12 @@ class Usage:
     rules: int = 1  # alert rules counted by the Lambda (the default disk rule): two metrics each
     # Few, wide EMF metrics (emf.metric_count); False: one per type, per service and host, per host.
     wide_metrics: bool = True
-    # Glue's table optimizers on every iceberg table (IcebergMaintenance).
+    # The daily maintenance of every iceberg table with Athena (schema_evolution/handler.maintain).
     maintenance: bool = True
-    compaction_min_files: int = 250  # Glue compacts a table at this many small files (IcebergMaintenance)
-    compaction_gb_per_dpu_hour: float = 10.0  # compressed GB a DPU rewrites in an hour (assumed)
+    # True: Glue's table optimizers instead (the design before; what `dendro cost` compares with).
+    glue_optimizers: bool = False
+    compaction_min_files: int = 250  # Glue compacted a table at this many small files
+    compaction_gb_per_dpu_hour: float = 10.0  # compressed GB a Glue DPU rewrites in an hour (assumed)
     # The dashboard: open a working day, refreshed every minute, 8 chart queries a refresh over the
     # default 1-hour window.
     dashboard_hours_per_day: float = 8.0
@@ -117,10 +124,9 @@ def estimate(
 
     # Firehose and the Lambda that sits behind it.
     if store == "iceberg":
+        billed = month_gb * max(1.0, u.transform_growth)
         lines.append(
-            Line(
-                "Firehose", "delivery to Iceberg", _qty(month_gb, "GB"), month_gb * p.FIREHOSE_ICEBERG_GB.usd
-            )
+            Line("Firehose", "delivery to Iceberg", _qty(billed, "GB"), billed * p.FIREHOSE_ICEBERG_GB.usd)
         )
         invocations = max(
             month_gb * GB / (u.transform_batch_mb * MB), 86400 / u.buffer_seconds * DAYS_PER_MONTH
@@ -183,7 +189,8 @@ def estimate(
         lines.append(Line("S3", "requests (writes, Athena reads)", _millions(puts + gets, "requests"),
                           puts * p.S3_PUT.usd + gets * p.S3_GET.usd))  # fmt: skip
         per_query_mb = max(
-            10.0, compressed_gb_per_day / 24 * u.athena_hours_scanned * u.athena_column_share * GB / MB
+            ATHENA_MIN_MB,
+            compressed_gb_per_day / 24 * u.athena_hours_scanned * u.athena_column_share * GB / MB,
         )
         scanned_tb = queries * math.ceil(per_query_mb) * MB / 1e12
         lines.append(
@@ -268,6 +275,40 @@ def estimate(
 
 
 def _maintenance(u: Usage, commits_per_month: float, compressed_gb_per_day: float) -> list[Line]:
+    """The daily maintenance run (schema_evolution/handler.maintain): per declared table an Athena
+    OPTIMIZE of yesterday's files and a VACUUM, per source with retention_days a DELETE; Athena bills
+    each by the bytes it scans, ATHENA_MIN_MB at least. With `glue_optimizers`, what Glue's table
+    optimizers would cost instead (`_glue_optimizers`)."""
+    athena_mb = ATHENA_MIN_MB * MB / 1e12 * p.ATHENA_TB_SCANNED.usd  # one minimum-billed query
+    # The retention DELETE of whole past days (metadata only): the minimum each.
+    deletes = u.tables_with_data * DAYS_PER_MONTH
+    lines = [Line("Athena", "retention deletes (daily)", f"{deletes:,.0f} queries", deletes * athena_mb)]
+    if u.glue_optimizers:
+        return lines + _glue_optimizers(u, commits_per_month, compressed_gb_per_day)
+    # OPTIMIZE reads the day's files of each table with data once; an empty table costs the minimum.
+    table_day_mb = compressed_gb_per_day * GB / MB / max(u.tables_with_data, 1)
+    empty = max(u.tables - u.tables_with_data, 0)
+    optimize_mb = DAYS_PER_MONTH * (
+        u.tables_with_data * max(ATHENA_MIN_MB, math.ceil(table_day_mb)) + empty * ATHENA_MIN_MB
+    )
+    runs = u.tables * DAYS_PER_MONTH  # OPTIMIZE and VACUUM each; the ALTER TABLE before VACUUM is free DDL
+    lines.append(Line("Athena", "compaction (OPTIMIZE, daily)",
+                      f"{runs:,.0f} queries, {optimize_mb / 1000:,.1f} GB",
+                      optimize_mb * MB / 1e12 * p.ATHENA_TB_SCANNED.usd))  # fmt: skip
+    # VACUUM reads metadata (manifests) only: assumed within the minimum.
+    lines.append(Line("Athena", "snapshot expiry, orphan files (VACUUM)", f"{runs:,.0f} queries",
+                      runs * athena_mb))  # fmt: skip
+    # S3: OPTIMIZE GETs each of the day's small files and PUTs a file and a commit (3 metadata files);
+    # VACUUM LISTs the table's folder (under 1,000 keys once compacted: one LIST) and GETs ~10
+    # metadata files; each query's result file is a PUT. Deletes are free.
+    gets = DAYS_PER_MONTH * (u.tables_with_data * 86400 / u.commit_seconds + u.tables * 10)
+    puts = DAYS_PER_MONTH * (u.tables_with_data * 4 + u.tables * 3)
+    lines.append(Line("S3", "requests (maintenance)", _millions(gets + puts, "requests"),
+                      gets * p.S3_GET.usd + puts * p.S3_PUT.usd))  # fmt: skip
+    return lines
+
+
+def _glue_optimizers(u: Usage, commits_per_month: float, compressed_gb_per_day: float) -> list[Line]:
     """Glue's optimizers: compaction when a table holds `compaction_min_files` small files (so only
     tables with data), plus the rewrite itself; snapshot retention and orphan-file deletion once a
     day on every declared table (their only cadence in CloudFormation, prices.py). Each run is billed
@@ -280,11 +321,7 @@ def _maintenance(u: Usage, commits_per_month: float, compressed_gb_per_day: floa
     cleanups = 2 * u.tables * DAYS_PER_MONTH
     cleanup_dpu = cleanups * minute
     price = p.GLUE_OPTIMIZER_DPU_HOUR.usd
-    # The daily retention DELETE per table (sources with retention_days): Athena's 10 MB minimum each.
-    deletes = u.tables_with_data * DAYS_PER_MONTH
     return [
-        Line("Athena", "retention deletes (daily)", f"{deletes:,.0f} queries",
-             deletes * 10 * MB / 1e12 * p.ATHENA_TB_SCANNED.usd),
         Line("Glue", "compaction", f"{compactions:,.0f} runs, {compaction_dpu:,.1f} DPU-h",
              compaction_dpu * price),
         Line("Glue", "snapshot expiry, orphan files", f"{cleanups:,.0f} runs, {cleanup_dpu:,.1f} DPU-h",
@@ -293,8 +330,16 @@ def _maintenance(u: Usage, commits_per_month: float, compressed_gb_per_day: floa
 
 
 # What the estimate assumed before issue 14: a metric per type, per service x host and per host, a
-# commit a minute, a dashboard refreshing Athena every minute, and no table maintenance.
-BEFORE = Usage(commit_seconds=60, wide_metrics=False, maintenance=False, athena_refresh_seconds=60, rules=0)
+# commit a minute, a dashboard refreshing Athena every minute, no table maintenance, and no event_id
+# added by the transform (item 8 of the issue).
+BEFORE = Usage(
+    commit_seconds=60,
+    wide_metrics=False,
+    maintenance=False,
+    athena_refresh_seconds=60,
+    rules=0,
+    transform_growth=1.0,
+)
 
 
 def compare(store: str = "iceberg", volumes: tuple[float, ...] = (1, 10, 100), days_retained: int = 30,
@@ -311,7 +356,14 @@ def compare(store: str = "iceberg", volumes: tuple[float, ...] = (1, 10, 100), d
 
 def _shared(usage: Usage) -> dict[str, object]:
     """The assumptions about the team (not the layout) carry over into BEFORE."""
-    layout = {"commit_seconds", "wide_metrics", "maintenance", "athena_refresh_seconds", "rules"}
+    layout = {
+        "commit_seconds",
+        "wide_metrics",
+        "maintenance",
+        "athena_refresh_seconds",
+        "rules",
+        "transform_growth",
+    }
     return {k: getattr(usage, k) for k in usage.__dataclass_fields__ if k not in layout}
 
 

@@ -27,7 +27,9 @@ class Price:
 
 
 # Amazon Data Firehose. Direct PUT bills each record rounded up to 5 KB (the agents pack events into
-# large records for the timestream store); the Iceberg destination bills per GB without rounding.
+# large records for the timestream store); the Iceberg destination bills per GB without rounding, and
+# "if data processed bytes before delivery is more than the ingested bytes due to custom Lambda
+# processing, then the additional bytes are also billed" (the pricing page, quoted by the page below).
 FIREHOSE_DIRECT_PUT_GB = Price(
     0.029, "GB ingested (5 KB per record minimum)", "https://aws.amazon.com/kinesis/data-firehose/pricing/",
     "unverified",
@@ -67,7 +69,10 @@ TIMESTREAM_TCU_HOUR = Price(
     "https://docs.aws.amazon.com/timestream/latest/developerguide/tcu.html", "unverified",
 )  # fmt: skip
 
-# Amazon Athena: bytes scanned, rounded up to the MB, 10 MB minimum per query; DDL is free.
+# Amazon Athena: bytes scanned, rounded up to the MB, 10 MB minimum per query; DDL is free. The
+# maintenance statements (DELETE, OPTIMIZE, VACUUM) are queries too; "because the VACUUM statement
+# makes API calls to Amazon S3, charges apply for the associated requests to Amazon S3" (Athena's
+# VACUUM page, https://docs.aws.amazon.com/athena/latest/ug/vacuum-statement.html).
 ATHENA_TB_SCANNED = Price(
     5.00, "TB scanned (10 MB minimum per query)", "https://rcpedia.stanford.edu/services/athena.html", "2nd"
 )

@@ -22,7 +22,6 @@ from dendro.stack.names import (
 )
 from dendro.stack.stores.base import Delivery
 from dendro.stack.stores.iceberg import IcebergStore
-from dendro.stack.stores.iceberg_maintenance import LOG_GROUPS
 
 if TYPE_CHECKING:
     from dendro.stack.stack import DendroStack
@@ -156,33 +155,14 @@ def _iceberg(stack: DendroStack, bucket_arn: str) -> None:
     acknowledge(
         tables_function,
         f"{NAG}IAM5[Resource::{objects}{ICEBERG_PREFIX}*]",
-        "Athena DDL writes each new table's Iceberg metadata under the tables' location with the "
-        "caller's rights.",
+        "Athena DDL writes each new table's Iceberg metadata, and the daily OPTIMIZE and VACUUM rewrite "
+        "and remove files, under the tables' location with the caller's rights.",
     )
     acknowledge(
         tables_function,
         f"{NAG}IAM5[Resource::{objects}{ATHENA_RESULTS_PREFIX}*]",
         "Athena writes each DDL statement's (empty) result file under the workgroup's results prefix.",
     )
-    maintenance = store.maintenance.role
-    acknowledge(
-        maintenance,
-        f"{NAG}IAM5[Resource::{tables}]",
-        "Glue's optimizers compact and expire the tables of this stack's database only.",
-    )
-    acknowledge(
-        maintenance,
-        f"{NAG}IAM5[Resource::{objects}{ICEBERG_PREFIX}*]",
-        "Compaction rewrites, and snapshot expiry and orphan deletion remove, files under the tables' "
-        "location only.",
-    )
-    for name in LOG_GROUPS:
-        acknowledge(
-            maintenance,
-            f"{NAG}IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:"
-            f"/aws-glue/{name}/logs:*]",
-            "Glue writes each optimizer run's log streams, whose names it generates, to this one group.",
-        )
     function_arn = stack.resolve(tables_function.function_arn)["Fn::GetAtt"][0]
     acknowledge(
         store.tables.provider,

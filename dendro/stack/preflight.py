@@ -114,7 +114,7 @@ def _iam_only(permissions: list[dict[str, Any]]) -> bool:
 
 
 def check_lake_formation(target: Target, store: str, database: str) -> str | None:
-    """The iceberg store's roles (Firehose, the table handler, Glue's optimizers) are granted with IAM
+    """The iceberg store's roles (Firehose, the table handler) are granted with IAM
     only. When Lake Formation governs the catalog (new databases and tables do not grant
     IAM_ALLOWED_PRINCIPALS), Lake Formation refuses them: stop before deploying, with what to do.
     Returns a warning when the settings cannot be read."""

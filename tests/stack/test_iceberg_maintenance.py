@@ -1,65 +1,56 @@
-"""Issue 14 item 9 on the synthesized iceberg template: every table gets Glue's three optimizers
-(compaction, snapshot retention, orphan-file deletion) with one role that Glue may assume and that
-reaches only the tables' files, this stack's tables and Glue's optimizer log groups."""
+"""Issue 14 items 9 and 11 on the synthesized iceberg template: the tables are maintained once a day by
+the table handler with Athena (retention DELETE, OPTIMIZE, VACUUM), not by Glue's table optimizers,
+whose runs bill a DPU-minute each on every table (`dendro cost` prices both)."""
 
 from __future__ import annotations
 
-from dendro.stack.stores.iceberg_maintenance import (
-    OPTIMIZER_TYPES,
-    ORPHAN_RETENTION_DAYS,
-    SNAPSHOT_RETENTION_DAYS,
-)
+import json
+
+from dendro.stack.schema_evolution.ddl import MAINTENANCE_EVENT
+from dendro.stack.schema_evolution.handler import HANDLER_TIMEOUT, PHASE_TIMEOUTS
 from tests.stack.conftest import Synthesized
 
 
-def test_each_table_has_the_three_optimizers_after_the_table_exists(synthesized: Synthesized) -> None:
+def test_every_table_is_maintained_daily_by_the_table_handler(synthesized: Synthesized) -> None:
     template = synthesized.template(synthesized.iceberg_kept)
-    optimizers = template.find_resources("AWS::Glue::TableOptimizer")
-    tables = template.find_resources("Custom::IcebergTable")
-    names = {t["Properties"]["Table"]: logical for logical, t in tables.items()}
-    assert set(names) == {"nginx_access", "syslog"}
-    found = {(o["Properties"]["TableName"], o["Properties"]["Type"]) for o in optimizers.values()}
-    assert found == {(table, kind) for table in names for kind in OPTIMIZER_TYPES}
-    [role] = template.find_resources(
-        "AWS::IAM::Role", {"Properties": {"Description": "Lets Glue compact the Dendro Iceberg tables "
-                                           "and expire their snapshots and orphans."}}
-    )  # fmt: skip
-    for optimizer in optimizers.values():
-        properties = optimizer["Properties"]
-        assert properties["TableOptimizerConfiguration"]["RoleArn"] == {"Fn::GetAtt": [role, "Arn"]}
-        assert properties["TableOptimizerConfiguration"]["Enabled"] is True
-        assert names[properties["TableName"]] in optimizer["DependsOn"]
-        if properties["Type"] == "retention":
-            iceberg = properties["TableOptimizerConfiguration"]["RetentionConfiguration"][
-                "IcebergConfiguration"
-            ]
-            assert iceberg["SnapshotRetentionPeriodInDays"] == SNAPSHOT_RETENTION_DAYS
-            assert iceberg["CleanExpiredFiles"] is True
-        if properties["Type"] == "orphan_file_deletion":
-            iceberg = properties["TableOptimizerConfiguration"]["OrphanFileDeletionConfiguration"][
-                "IcebergConfiguration"
-            ]
-            assert iceberg["OrphanFileRetentionPeriodInDays"] == ORPHAN_RETENTION_DAYS
-            assert iceberg["Location"]["Fn::Join"][1][-1] == f"/iceberg/{properties['TableName']}/"
+    assert template.find_resources("AWS::Glue::TableOptimizer") == {}
+    tables = {t["Properties"]["Table"] for t in template.find_resources("Custom::IcebergTable").values()}
+    [rule] = template.find_resources("AWS::Events::Rule").values()
+    assert rule["Properties"]["ScheduleExpression"] == "cron(17 3 * * ? *)"
+    [target] = rule["Properties"]["Targets"]
+    job = json.loads(target["Input"])[MAINTENANCE_EVENT]
+    # Every table, with or without retention_days (this stack sets none).
+    assert job["Tables"] == sorted(tables) == ["nginx_access", "syslog"]
+    assert job["RetentionDays"] == {}
+    [(name, function)] = [
+        (k, v)
+        for k, v in template.find_resources("AWS::Lambda::Function").items()
+        if v["Properties"]["Handler"].endswith("schema_evolution.handler.on_event")
+    ]
+    assert target["Arn"] == {"Fn::GetAtt": [name, "Arn"]}
+    # The four phases fit in the function's timeout.
+    assert function["Properties"]["Timeout"] == HANDLER_TIMEOUT > sum(PHASE_TIMEOUTS.values())
 
 
-def test_the_optimizer_role_is_glues_and_reaches_only_the_iceberg_prefix(synthesized: Synthesized) -> None:
+def test_the_handler_may_rewrite_and_delete_table_files_only_under_the_iceberg_prefix(
+    synthesized: Synthesized,
+) -> None:
+    """VACUUM needs s3:DeleteObject, or it succeeds without deleting anything (Athena's VACUUM page)."""
     template = synthesized.template(synthesized.iceberg)
-    roles = {
-        name: role
-        for name, role in template.find_resources("AWS::IAM::Role").items()
-        if "glue.amazonaws.com" in str(role["Properties"]["AssumeRolePolicyDocument"])
-    }
-    [(name, role)] = roles.items()
-    [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    [name] = [
+        k
+        for k, v in template.find_resources("AWS::Lambda::Function").items()
+        if v["Properties"]["Handler"].endswith("schema_evolution.handler.on_event")
+    ]
+    role = template.find_resources("AWS::Lambda::Function")[name]["Properties"]["Role"]["Fn::GetAtt"][0]
     statements = [
         s
         for policy in template.find_resources("AWS::IAM::Policy").values()
-        if {"Ref": name} in policy["Properties"]["Roles"]
+        if {"Ref": role} in policy["Properties"]["Roles"]
         for s in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
-    objects = [s for s in statements if "s3:DeleteObject" in s["Action"]]
-    assert [s["Resource"]["Fn::Join"][1][-1] for s in objects] == ["/iceberg/*"]
-    logs = next(s for s in statements if "logs:PutLogEvents" in s["Action"])
-    assert all("/aws-glue/iceberg-" in str(r) for r in logs["Resource"])
+    [objects] = [s for s in statements if "s3:DeleteObject" in s["Action"]]
+    assert {"s3:GetObject", "s3:PutObject"} <= set(objects["Action"])
+    suffixes = sorted(r["Fn::Join"][1][-1] for r in objects["Resource"])
+    assert suffixes == ["/athena-results/*", "/iceberg/*"]
+    assert not any("glue.amazonaws.com" in str(r) for r in template.find_resources("AWS::IAM::Role").values())

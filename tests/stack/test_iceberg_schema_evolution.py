@@ -100,12 +100,7 @@ def test_adding_a_source_adds_its_table_and_touches_no_existing_table(before: di
 
     diff = changes(before, after)
 
-    optimizers = {k for k, v in diff.added.items() if v == "AWS::Glue::TableOptimizer"}
-    # The new table and its three maintenance optimizers (compaction, retention, orphan files).
-    assert {k: v for k, v in diff.added.items() if k not in optimizers} == {
-        table_id(after, "postgres"): "Custom::IcebergTable"
-    }
-    assert len(optimizers) == 3 and all("Postgres" in k for k in optimizers)
+    assert diff.added == {table_id(after, "postgres"): "Custom::IcebergTable"}
     assert diff.removed == {}
     assert diff.replaced == {}
     [function] = [k for k, v in by_type(after, "AWS::Lambda::Function").items()
@@ -113,11 +108,14 @@ def test_adding_a_source_adds_its_table_and_touches_no_existing_table(before: di
     [stream] = by_type(after, "AWS::KinesisFirehose::DeliveryStream")
     [table_names] = [k for k, v in by_type(after, "AWS::SSM::Parameter").items()
                      if v["Properties"]["Name"].endswith("/TableNames")]  # fmt: skip
+    [maintenance] = by_type(after, "AWS::Events::Rule")
     assert diff.modified == {
-        # The Lambda accepts the new type, Firehose may route to the new table, the output lists it.
+        # The Lambda accepts the new type, Firehose may route to the new table, the output lists it,
+        # the daily maintenance includes it.
         function: ["/Environment/Variables/DENDRO_SOURCES"],
         stream: ["/IcebergDestinationConfiguration/DestinationTableConfigurationList"],
         table_names: ["/Value"],
+        maintenance: ["/Targets"],
     }
     # The stream waits for the new table too, since Firehose checks its tables.
     assert table_id(after, "postgres") in after[stream]["DependsOn"]

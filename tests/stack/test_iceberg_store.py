@@ -281,7 +281,7 @@ def test_the_table_handler_is_bundled_and_may_touch_only_this_stacks_tables(synt
         {
             "Handler": "dendro.stack.schema_evolution.handler.on_event",
             "Runtime": "python3.14",
-            "Timeout": 300,
+            "Timeout": 900,  # the daily maintenance (test_iceberg_maintenance.py)
         },
     )
     assets = list(synthesized.outdir.glob("asset.*/dendro/stack/schema_evolution/handler.py"))

@@ -14,10 +14,13 @@ from dendro.stack.schema_evolution import handler
 from dendro.stack.schema_evolution.ddl import (
     SchemaConflictError,
     add_columns,
+    compact_yesterday,
     create_table,
     delete_older,
+    maintenance_properties,
     plan,
     unique_view,
+    vacuum,
 )
 
 PROPERTIES = {
@@ -231,18 +234,76 @@ def test_the_unique_view_keeps_one_row_per_event_and_every_row_without_an_id() -
     assert got == [("id-1", 1), ("id-2", 1), (None, 2)]
 
 
-def test_the_daily_retention_run_deletes_whole_days_per_table(aws: Clients) -> None:
-    """Issue 14 item 9: an EventBridge rule's input (stores/iceberg.py) -> one Athena DELETE per table."""
-    aws.ddl("q-1")
-    aws.ddl("q-2")
-    job = {"Database": "dendro", "WorkGroup": "Dendro", "Tables": {"syslog": 7, "nginx_access": 30}}
+def _phase(aws: Clients, ids: list[str], failing: str | None = None) -> None:
+    """A maintenance phase's requests in the order the handler makes them: every query started, then
+    each one polled until done."""
+    for query_id in ids:
+        aws.ddl(query_id, states=())
+    for query_id in ids:
+        state = "FAILED" if query_id == failing else "SUCCEEDED"
+        status = {
+            "State": state,
+            **({"StateChangeReason": "ICEBERG_COMMIT_ERROR"} if failing == query_id else {}),
+        }
+        aws.athena_stub.add_response(
+            "get_query_execution",
+            {"QueryExecution": {"QueryExecutionId": query_id, "Status": status}},
+            {"QueryExecutionId": query_id},
+        )
 
-    done = handler.expire(job, aws.athena, sleep=lambda _: None)
 
-    assert set(done) == {"nginx_access", "syslog"}
-    assert aws.sql == [delete_older("dendro", "nginx_access", 30), delete_older("dendro", "syslog", 7)]
-    assert aws.sql[1] == (
+def test_the_daily_maintenance_deletes_compacts_and_vacuums_every_table(aws: Clients) -> None:
+    """Issue 14 items 9 and 11: an EventBridge rule's input (stores/iceberg.py) -> per table the
+    retention DELETE (only where retention_days is set), OPTIMIZE of yesterday, the VACUUM settings,
+    VACUUM; each phase's queries run together."""
+    _phase(aws, ["d-1"])
+    _phase(aws, ["o-1", "o-2"])
+    _phase(aws, ["p-1", "p-2"])
+    _phase(aws, ["v-1", "v-2"])
+    job = {"Database": "dendro", "WorkGroup": "Dendro", "Tables": ["syslog", "nginx_access"],
+           "RetentionDays": {"syslog": 7}}  # fmt: skip
+
+    done = handler.maintain(job, aws.athena, sleep=lambda _: None)
+
+    assert done == {"nginx_access": "maintained", "syslog": "maintained, older than 7 days deleted"}
+    assert aws.sql == [
+        delete_older("dendro", "syslog", 7),
+        *(compact_yesterday("dendro", t) for t in ("nginx_access", "syslog")),
+        *(maintenance_properties("dendro", t) for t in ("nginx_access", "syslog")),
+        *(vacuum("dendro", t) for t in ("nginx_access", "syslog")),
+    ]
+    assert aws.sql[0] == (
         'DELETE FROM "dendro"."syslog" WHERE "timestamp" < '
         "date_add('day', -7, CAST(current_date AS timestamp))"
     )
+    assert aws.sql[1] == (
+        "OPTIMIZE dendro.nginx_access REWRITE DATA USING BIN_PACK WHERE "
+        "\"timestamp\" >= date_add('day', -1, CAST(current_date AS timestamp)) "
+        'AND "timestamp" < CAST(current_date AS timestamp)'
+    )
+    assert aws.sql[3] == (
+        "ALTER TABLE `dendro`.`nginx_access` SET TBLPROPERTIES ("
+        "'vacuum_max_snapshot_age_seconds'='86400', 'vacuum_min_snapshots_to_keep'='1')"
+    )
+    assert aws.sql[5] == "VACUUM dendro.nginx_access"
     aws.assert_done()
+
+
+def test_one_tables_failure_leaves_the_others_maintained_and_fails_the_run(aws: Clients) -> None:
+    """A commit conflict on one table's OPTIMIZE: the other table is still compacted and vacuumed, and
+    the run fails at the end (EventBridge retries it; every step is idempotent)."""
+    _phase(aws, ["o-1", "o-2"], failing="o-1")
+    _phase(aws, ["p-1", "p-2"])
+    _phase(aws, ["v-1", "v-2"])
+    job = {"Database": "dendro", "WorkGroup": "Dendro", "Tables": ["nginx_access", "syslog"]}
+
+    with pytest.raises(RuntimeError, match=r"maintenance failed for \['nginx_access'\].*compaction.*ICEBERG"):
+        handler.maintain(job, aws.athena, sleep=lambda _: None)
+
+    assert aws.sql[-1] == "VACUUM dendro.syslog"
+    aws.assert_done()
+
+
+def test_maintenance_statements_refuse_a_name_that_is_not_a_glue_identifier() -> None:
+    with pytest.raises(ValueError, match="'dendro; DROP' is not a lowercase identifier"):
+        vacuum("dendro; DROP", "syslog")

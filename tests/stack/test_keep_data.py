@@ -62,8 +62,8 @@ def test_an_adopted_glue_database_is_not_created_and_its_bucket_is_granted(templ
     assert _of(template, "AWS::Glue::Database") == {}
     assert len(_of(template, "Custom::IcebergTable")) == 2  # tables adopt themselves (IF NOT EXISTS)
     text = str(_of(template, "AWS::IAM::Policy"))
-    # Firehose, the table handler and Glue's optimizers all reach the kept files.
-    assert text.count(":s3:::old-bucket/iceberg/*") >= 3
+    # Firehose and the table handler (which also maintains the tables) reach the kept files.
+    assert text.count(":s3:::old-bucket/iceberg/*") >= 2
     settings = template["Outputs"]["DeploySettings"]["Value"]
     assert settings == (
         "dendro:keepData=true;dendro:adoptDatabase=true;dendro:adoptTables=;dendro:keptBucket=old-bucket"
@@ -94,14 +94,19 @@ def test_retention_days_set_timestreams_magnetic_retention_per_table(templates: 
     assert table["Properties"]["RetentionProperties"]["MagneticStoreRetentionPeriodInDays"] == "45"
 
 
-def test_retention_days_schedule_a_daily_delete_on_the_iceberg_tables(templates: dict[str, Any]) -> None:
+def test_retention_days_join_the_daily_maintenance_of_the_iceberg_tables(templates: dict[str, Any]) -> None:
     [rule] = _of(templates["iceberg"], "AWS::Events::Rule").values()
     assert rule["Properties"]["ScheduleExpression"] == "cron(17 3 * * ? *)"
     [target] = rule["Properties"]["Targets"]
     import json
 
-    job = json.loads(target["Input"])["DendroRetention"]
-    assert job == {"Database": "adopted", "WorkGroup": "Adopted", "Tables": {"syslog": 7}}
+    job = json.loads(target["Input"])["DendroMaintenance"]
+    assert job == {
+        "Database": "adopted",
+        "WorkGroup": "Adopted",
+        "Tables": ["nginx_access", "syslog"],
+        "RetentionDays": {"syslog": 7},
+    }
     # The target is the table handler, which already may run Athena on these tables.
     functions = _of(templates["iceberg"], "AWS::Lambda::Function").items()
     [handler] = [

@@ -6,6 +6,7 @@ string, bigint, double, boolean and timestamp (Iceberg `timestamp`, without zone
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ TIME_COLUMN = "timestamp"  # every catalog source has it (the event contract's e
 # A column only the iceberg store has: the hash the transform gives each record (firehose_transform.py).
 EVENT_ID_COLUMN = "event_id"
 UNIQUE_SUFFIX = "_unique"
-RETENTION_EVENT = "DendroRetention"  # the key of the daily retention event the handler also takes
+MAINTENANCE_EVENT = "DendroMaintenance"  # the key of the daily maintenance event the handler also takes
 
 
 class SchemaConflictError(ValueError):
@@ -107,3 +108,46 @@ def delete_older(database: str, table: str, days: int) -> str:
         f'DELETE FROM "{database}"."{table}" WHERE "{TIME_COLUMN}" < '
         f"date_add('day', -{int(days)}, CAST(current_date AS timestamp))"
     )
+
+
+# Daily maintenance (replacing Glue's table optimizers, whose runs bill a DPU-minute each: see
+# cost/prices.py). Snapshots older than a day are expired and the files only they held deleted; files
+# in the table's folder that no snapshot references and older than the same age (a failed commit's
+# leftovers) are removed. One snapshot at least is always kept.
+SNAPSHOT_MAX_AGE_SECONDS = 86_400
+SNAPSHOTS_TO_KEEP = 1
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _plain(name: str) -> str:
+    # OPTIMIZE and VACUUM take bare (or backticked) names, not double quotes (Athena's VACUUM page);
+    # Glue database and catalog table names are lowercase identifiers, checked rather than quoted.
+    if not _IDENTIFIER.fullmatch(name):
+        raise ValueError(f"{name!r} is not a lowercase identifier; Glue names are [a-z][a-z0-9_]*")
+    return name
+
+
+def maintenance_properties(database: str, table: str) -> str:
+    """What VACUUM keeps, as table properties (Athena reads them at each VACUUM); set before every run
+    so a table created before them, or kept from an earlier stack, gets them too."""
+    return (
+        f"ALTER TABLE {quote(database)}.{quote(table)} SET TBLPROPERTIES ("
+        f"'vacuum_max_snapshot_age_seconds'='{SNAPSHOT_MAX_AGE_SECONDS}', "
+        f"'vacuum_min_snapshots_to_keep'='{SNAPSHOTS_TO_KEEP}')"
+    )
+
+
+def compact_yesterday(database: str, table: str) -> str:
+    """Rewrites yesterday's small files (a Firehose commit each, every few minutes) into large ones:
+    a whole day partition, once, after it is complete. Today's stay small until tomorrow; dashboards
+    read only the last hours of them."""
+    return (
+        f"OPTIMIZE {_plain(database)}.{_plain(table)} REWRITE DATA USING BIN_PACK WHERE "
+        f"\"{TIME_COLUMN}\" >= date_add('day', -1, CAST(current_date AS timestamp)) "
+        f'AND "{TIME_COLUMN}" < CAST(current_date AS timestamp)'
+    )
+
+
+def vacuum(database: str, table: str) -> str:
+    """Snapshot expiry and orphan-file removal, as the table's properties say."""
+    return f"VACUUM {_plain(database)}.{_plain(table)}"

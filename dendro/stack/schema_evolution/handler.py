@@ -9,27 +9,33 @@ deployed with --keep-data retains the resource, so CloudFormation never calls th
 
 Properties (strings and lists, as CloudFormation passes them): Database, Table, Location, WorkGroup,
 Columns ([[name, athena type], ...] in catalog order).
+
+The same function runs the tables' daily maintenance (`maintain`), an EventBridge rule's input.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from dendro.cloud_query import athena
 from dendro.stack.schema_evolution.ddl import (
     EVENT_ID_COLUMN,
-    RETENTION_EVENT,
+    MAINTENANCE_EVENT,
     Column,
     add_columns,
+    compact_yesterday,
     create_table,
     delete_older,
+    maintenance_properties,
     plan,
     unique_view,
     unique_view_name,
+    vacuum,
 )
 
-# Athena DDL takes seconds; this bounds a stuck one well inside the function's 5-minute timeout.
+# Athena DDL takes seconds; this bounds a stuck one well inside the function's 15-minute timeout.
 DDL_TIMEOUT = 240.0
 
 
@@ -96,21 +102,57 @@ def handle(event: dict[str, Any], glue: Any, athena_client: Any, **wait: Any) ->
     return {"PhysicalResourceId": physical_id(properties), "Data": data}
 
 
-def expire(job: dict[str, Any], athena_client: Any, **wait: Any) -> dict[str, str]:
-    """The daily retention run (an EventBridge rule's input): one DELETE per table; a failure of one
-    table does not stop the others, and fails the run at the end so that EventBridge retries it."""
-    done, failed = {}, {}
-    for table, days in sorted(job["Tables"].items()):
+# Seconds each maintenance phase's queries (one per table, run together) have to finish; together
+# inside the function's 15-minute timeout. Compaction reads a day of data: the most time.
+PHASE_TIMEOUTS = {"retention": 120.0, "compaction": 480.0, "properties": 60.0, "vacuum": 180.0}
+HANDLER_TIMEOUT = 900  # the function's (tables.py), Lambda's longest
+
+
+def _phase(
+    athena_client: Any, workgroup: str, step: str, statements: dict[str, str], failed: dict[str, str],
+    **wait: Any,
+) -> None:  # fmt: skip
+    """Starts one statement per table, then waits for all of them against one deadline; a table's
+    failure is noted (the first per table) and never stops the others."""
+    clock = wait.get("clock", time.monotonic)
+    deadline = clock() + PHASE_TIMEOUTS[step]
+    started = {}
+    for table, sql in sorted(statements.items()):
         try:
-            query_id = athena.start(athena_client, delete_older(job["Database"], table, int(days)),
-                                    workgroup=job["WorkGroup"])  # fmt: skip
-            athena.wait(athena_client, query_id, timeout=DDL_TIMEOUT, **wait)
-            done[table] = f"older than {days} days deleted"
-        except Exception as error:  # noqa: BLE001 - reported below, after the other tables
-            failed[table] = str(error)
-    print({"retention": done, "failed": failed})  # noqa: T201 - the function's log
+            started[table] = athena.start(athena_client, sql, workgroup=workgroup)
+        except Exception as error:  # noqa: BLE001 - reported at the end, after the other tables
+            failed.setdefault(table, f"{step}: {error}")
+    for table, query_id in started.items():
+        try:
+            athena.wait(athena_client, query_id, timeout=max(1.0, deadline - clock()), **wait)
+        except Exception as error:  # noqa: BLE001 - as above
+            failed.setdefault(table, f"{step}: {error}")
+
+
+def maintain(job: dict[str, Any], athena_client: Any, **wait: Any) -> dict[str, str]:
+    """The daily maintenance run (an EventBridge rule's input, stores/iceberg.py), in place of Glue's
+    table optimizers: per table, the retention DELETE (sources with retention_days), then OPTIMIZE of
+    yesterday's small files, then VACUUM (snapshot expiry, orphan files) after setting what it keeps.
+    Athena bills each by the bytes it scans, 10 MB at least, against a DPU-minute per Glue run. A
+    table's failure does not stop the others, and fails the run at the end so that EventBridge
+    retries it (every step is idempotent)."""
+    database, workgroup = job["Database"], job["WorkGroup"]
+    tables = sorted(job["Tables"])
+    failed: dict[str, str] = {}
+    retained = {t: int(d) for t, d in job.get("RetentionDays", {}).items()}
+    phases = (
+        ("retention", {t: delete_older(database, t, d) for t, d in retained.items()}),
+        ("compaction", {t: compact_yesterday(database, t) for t in tables}),
+        ("properties", {t: maintenance_properties(database, t) for t in tables}),
+        ("vacuum", {t: vacuum(database, t) for t in tables}),
+    )
+    for step, statements in phases:
+        _phase(athena_client, workgroup, step, statements, failed, **wait)
+    done = {t: "maintained" + (f", older than {retained[t]} days deleted" if t in retained else "")
+            for t in tables if t not in failed}  # fmt: skip
+    print({"maintenance": done, "failed": failed})  # noqa: T201 - the function's log
     if failed:
-        raise RuntimeError(f"retention failed for {sorted(failed)}: {failed}")
+        raise RuntimeError(f"maintenance failed for {sorted(failed)}: {failed}")
     return done
 
 
@@ -118,6 +160,6 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     import boto3
 
     region = os.environ.get("AWS_REGION")
-    if RETENTION_EVENT in event:
-        return expire(event[RETENTION_EVENT], boto3.client("athena", region_name=region))
+    if MAINTENANCE_EVENT in event:
+        return maintain(event[MAINTENANCE_EVENT], boto3.client("athena", region_name=region))
     return handle(event, boto3.client("glue", region_name=region), boto3.client("athena", region_name=region))

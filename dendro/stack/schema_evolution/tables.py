@@ -22,6 +22,7 @@ from constructs import Construct
 
 from dendro.stack.bundling import SOURCE_ROOT
 from dendro.stack.schema_evolution.ddl import Column
+from dendro.stack.schema_evolution.handler import HANDLER_TIMEOUT
 
 # No compiled dependency pins this function's Python (unlike the ingest bundle): the latest runtime.
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -103,9 +104,10 @@ class IcebergTables(Construct):
             handler=HANDLER,
             code=handler_code(),
             memory_size=256,
-            timeout=Duration.minutes(5),
+            # The daily maintenance's four phases (handler.PHASE_TIMEOUTS); DDL takes seconds.
+            timeout=Duration.seconds(HANDLER_TIMEOUT),
             log_group=self.log_group,
-            description="Creates the Dendro Iceberg tables and adds catalog columns to them (Athena DDL).",
+            description="Creates the Dendro Iceberg tables, adds catalog columns, maintains them daily.",
         )
         # Athena runs the DDL with the caller's rights: Glue for the catalog entry, S3 for the Iceberg
         # metadata it writes under the table's location and for the (empty) DDL result.

@@ -23,10 +23,9 @@ from constructs import Construct
 from dendro.catalog.model import FieldType, Source
 from dendro.ingest_lambda import constants as env
 from dendro.stack.names import ATHENA_RESULTS_PREFIX, ICEBERG_PREFIX, OutputKey, glue_database_name
-from dendro.stack.schema_evolution.ddl import EVENT_ID_COLUMN, RETENTION_EVENT, Column
+from dendro.stack.schema_evolution.ddl import EVENT_ID_COLUMN, MAINTENANCE_EVENT, Column
 from dendro.stack.schema_evolution.tables import IcebergTables
 from dendro.stack.stores.base import Delivery, StoreProps
-from dendro.stack.stores.iceberg_maintenance import IcebergMaintenance
 
 if TYPE_CHECKING:
     from dendro.stack.stores.iceberg_delivery import IcebergDeliveryStream
@@ -137,39 +136,32 @@ class IcebergStore(Construct):
         for table in self.tables.tables.values():
             table.node.add_dependency(*(d for d in (self.database, self.workgroup) if d is not None))
         retained = {t: d for t, d in props.retention_days.items() if t in self.columns}
-        if retained:
-            # Once a day, the table handler deletes rows past their source's retention (Athena DELETE);
-            # snapshot expiry then removes the files only those rows were in.
-            events.Rule(
-                self,
-                "Retention",
-                description="Deletes Dendro rows older than their source's retention_days",
-                schedule=events.Schedule.cron(minute="17", hour="3"),
-                targets=[
-                    targets.LambdaFunction(
-                        self.tables.function,
-                        event=events.RuleTargetInput.from_object(
-                            {
-                                RETENTION_EVENT: {
-                                    "Database": self._database_name,
-                                    "WorkGroup": self.workgroup_name,
-                                    "Tables": retained,
-                                }
-                            }
-                        ),
-                        retry_attempts=2,
-                    )
-                ],
-            )
-        self.maintenance = IcebergMaintenance(
+        # Once a day the table handler maintains every table with Athena (handler.maintain): the
+        # retention DELETE of sources with retention_days, OPTIMIZE of yesterday's small files, VACUUM
+        # (snapshot expiry, orphan files). In place of Glue's table optimizers, which bill each run a
+        # DPU-minute at least and run retention and orphan deletion daily on every table, data or not
+        # (`dendro cost` prices both).
+        events.Rule(
             self,
             "Maintenance",
-            database=self._database_name,
-            tables=self.tables.tables,
-            location=self.location,
-            data_arns=self.data_arns,
-            bucket_arns=self.bucket_arns,
-            glue_arns=self.glue_arns(),
+            description="Daily maintenance of the Dendro Iceberg tables: retention, compaction, vacuum",
+            schedule=events.Schedule.cron(minute="17", hour="3"),
+            targets=[
+                targets.LambdaFunction(
+                    self.tables.function,
+                    event=events.RuleTargetInput.from_object(
+                        {
+                            MAINTENANCE_EVENT: {
+                                "Database": self._database_name,
+                                "WorkGroup": self.workgroup_name,
+                                "Tables": sorted(self.columns),
+                                "RetentionDays": retained,
+                            }
+                        }
+                    ),
+                    retry_attempts=2,
+                )
+            ],
         )
 
     @property
