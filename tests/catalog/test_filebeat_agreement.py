@@ -10,8 +10,18 @@ def test_dendro_agrees_with_filebeat_on_comparable_fields() -> None:
     results = list(compare_all())
     agreed, compared = report(results)
 
-    assert len(results) >= 8
-    assert compared >= 300
+    assert len(results) >= 22
+    assert {r.sample.split("/")[0] for r in results} == {
+        "nginx_access",
+        "nginx_error",
+        "apache_access",
+        "apache_error",
+        "mysql",
+        "postgres",
+        "mongodb",
+        "syslog",
+    }
+    assert compared >= 900
     assert agreed / compared >= 0.97
 
 

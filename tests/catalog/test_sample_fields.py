@@ -322,6 +322,14 @@ TABLE: dict[str, tuple[dict[str, str], list[tuple[int, Row]]]] = {
             (1, {"level": "LOG", "pid": 25, "sqlstate": "00000", "timestamp": "2019-07-23T12:06:24.406000Z"}),
         ],
     ),
+    "postgres/beats_postgresql-12-default.log": (
+        {},
+        [
+            # "CEST" is a zone abbreviation PostgreSQL writes with %m: UTC+2 in April.
+            (1, {"level": "LOG", "pid": 26953, "timestamp": "2020-04-16T09:45:11.844000Z"}),
+            (9, {"pid": 26955, "message": "shutting down", "timestamp": "2020-04-16T10:22:22.582000Z"}),
+        ],
+    ),
     "postgres/beats_postgresql-13-default.log": (
         {},
         [
@@ -336,6 +344,14 @@ TABLE: dict[str, tuple[dict[str, str], list[tuple[int, Row]]]] = {
                     "timestamp": "2023-03-04T18:24:15.242000Z",
                 },
             ),
+        ],
+    ),
+    "postgres/beats_postgresql-9.6-new-timestamp.log": (
+        {},
+        [
+            # EST (PostgreSQL's %t writes the zone abbreviation) is UTC-5 all year.
+            (1, {"level": "LOG", "pid": 835, "session_line": 1, "timestamp": "2017-07-31T18:36:43.000000Z"}),
+            (4, {"level": "FATAL", "user": "postgres", "database": "postgres", "pid": 768}),
         ],
     ),
     "postgres/beats_postgresql-9.6-debian-with-slowlog.log": (
@@ -510,6 +526,21 @@ TABLE: dict[str, tuple[dict[str, str], list[tuple[int, Row]]]] = {
             ),
         ],
     ),
+    "syslog/beats_suse-syslog.log": (
+        {},
+        [
+            (
+                2,
+                {
+                    "hostname": "linux-sqrz",
+                    "appname": "systemd",
+                    "procid": "4179",
+                    "message": "Stopped target Paths.",
+                    "timestamp": "2018-08-14T12:30:02.203251Z",
+                },
+            ),
+        ],
+    ),
     "syslog/beats_tz-offset.log": (
         {"timezone": "America/New_York"},
         [
@@ -619,6 +650,73 @@ TABLE: dict[str, tuple[dict[str, str], list[tuple[int, Row]]]] = {
             (
                 51,
                 {"user": "root", "statement": "select sleep(2);", "timestamp": "2016-12-09T14:39:02.000000Z"},
+            ),
+        ],
+    ),
+    "mysql/beats_mariadb_slow-10.1.21.log": (
+        {},
+        [
+            (
+                1,
+                {
+                    "kind": "slow_query",
+                    "user": "root",
+                    "client": "121.0.0.1",
+                    "thread_id": 5,
+                    "query_time": 2.000652,
+                    "statement": "select sleep(2);",
+                    "timestamp": "2018-06-13T14:04:36.000000Z",
+                },
+            ),
+        ],
+    ),
+    "mysql/beats_mariadb_slow-10.3.13.log": (
+        {},
+        [
+            (1, {"kind": "file_header", "message~": "Version: 10.3.13-MariaDB-1:10.3.13+maria~bionic-log"}),
+            (
+                4,
+                {
+                    "thread_id": 37,
+                    "rows_examined": 3145718,
+                    "statement~": "    LIMIT 10;",
+                    "timestamp": "2019-03-24T16:03:00.000000Z",
+                },
+            ),
+        ],
+    ),
+    "mysql/beats_mysql_slow-debian-5.7.17.log": (
+        {},
+        [
+            (
+                1,
+                {
+                    "user": "apphost",
+                    "client": "1.1.1.1",
+                    "thread_id": 10997316,
+                    "rows_examined": 1489615,
+                    "timestamp": "2017-04-28T09:07:39.000000Z",
+                },
+            ),
+            (
+                15,
+                {
+                    "statement": "call load_stats(1, '2017-04-28 00:00:00');",
+                    "query_time": 10.346539,
+                    "timestamp": "2017-04-28T09:16:30.738365Z",
+                },
+            ),
+        ],
+    ),
+    "mysql/beats_mysql_slow-ubuntu-8.0.15.log": (
+        {},
+        [
+            (1, {"kind": "file_header", "message~": "Version: 8.0.15 (MySQL Community Server - GPL)"}),
+            (4, {"thread_id": 14, "rows_sent": 10, "timestamp": "2019-03-24T14:01:47.811234Z"}),
+            # log_slow_extra=ON: the '# Query_time:' line goes on with Thread_id, Errno, Bytes_sent ...
+            (
+                10,
+                {"thread_id": 16, "query_time": 2.631844, "lock_time": 0.000145, "statement~": "INNER JOIN"},
             ),
         ],
     ),
