@@ -14,5 +14,8 @@ ERRORS_PREFIX = "DENDRO_ERRORS_PREFIX"
 METRICS_NAMESPACE = "DENDRO_METRICS_NAMESPACE"
 WRITE_CONCURRENCY = "DENDRO_WRITE_CONCURRENCY"  # WriteRecords calls in flight per invocation
 WRITE_MAX_ATTEMPTS = "DENDRO_WRITE_MAX_ATTEMPTS"  # per batch, on throttling and 5xx
+# The event times accepted (validate.TimeWindow); others are bad_timestamp rejects. Optional.
+EVENT_EARLIEST = "DENDRO_EVENT_EARLIEST"  # a UTC date, YYYY-MM-DD
+EVENT_AHEAD_SECONDS = "DENDRO_EVENT_AHEAD_SECONDS"  # how far past the moment of ingest
 
 ALL = (STORE, DATABASE, SOURCES, ERRORS_BUCKET, ERRORS_PREFIX, METRICS_NAMESPACE)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from dendro.ingest_lambda import constants as names
 from dendro.ingest_lambda.emf import RULES_ENV, MetricRule, parse_rules
+from dendro.ingest_lambda.validate import DEFAULT_WINDOW, TimeWindow
 
 
 class EnvError(RuntimeError):
@@ -27,6 +29,8 @@ class IngestEnv:
     write_max_attempts: int = 6
     # Alert rules counted per row into two metrics each (emf.py; set by the stack, optional).
     metric_rules: tuple[MetricRule, ...] = ()
+    # The event times accepted (the stack's event_earliest / event_ahead_hours; optional).
+    window: TimeWindow = DEFAULT_WINDOW
 
 
 def load_env(environ: Mapping[str, str]) -> IngestEnv:
@@ -52,4 +56,27 @@ def load_env(environ: Mapping[str, str]) -> IngestEnv:
         write_concurrency=max(1, concurrency),
         write_max_attempts=max(1, attempts),
         metric_rules=rules,
+        window=_window(environ),
     )
+
+
+def _window(environ: Mapping[str, str]) -> TimeWindow:
+    earliest, ahead = environ.get(names.EVENT_EARLIEST), environ.get(names.EVENT_AHEAD_SECONDS)
+    window = DEFAULT_WINDOW
+    try:
+        if earliest:
+            start = datetime.combine(date.fromisoformat(earliest), datetime.min.time(), tzinfo=UTC)
+            window = TimeWindow(earliest=start, ahead=window.ahead)
+    except ValueError:
+        raise EnvError(
+            f"ingest Lambda setting {names.EVENT_EARLIEST}={earliest!r} is not a date (YYYY-MM-DD); "
+            "redeploy the stack"
+        ) from None
+    if ahead:
+        if not ahead.isdigit():
+            raise EnvError(
+                f"ingest Lambda setting {names.EVENT_AHEAD_SECONDS}={ahead!r} is not a number of seconds; "
+                "redeploy the stack"
+            )
+        window = TimeWindow(earliest=window.earliest, ahead=timedelta(seconds=int(ahead)))
+    return window

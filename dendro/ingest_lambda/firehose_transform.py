@@ -98,9 +98,12 @@ def _stdout(line: bytes) -> None:
 @dataclass
 class TransformRuntime:
     env: IngestEnv
-    router: Router = field(default_factory=Router)
+    router: Router = field(init=False)  # built from env.window
     emit: Callable[[bytes], None] = _stdout
     encoders: dict[str, RowEncoder] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.router = Router(window=self.env.window)
 
     def encoder(self, type_id: str) -> RowEncoder:
         encoder = self.encoders.get(type_id)

@@ -45,9 +45,12 @@ class Runtime:
     env: IngestEnv
     s3: Any
     writer: TimestreamWriter
-    router: Router = field(default_factory=Router)
+    router: Router = field(init=False)  # built from env.window
     emit: Callable[[bytes], None] = _stdout
     mappers: dict[str, RecordMapper] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.router = Router(window=self.env.window)
 
     def mapper(self, type_id: str) -> RecordMapper:
         mapper = self.mappers.get(type_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
+from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +58,11 @@ class DendroProps:
     # at this pace); lower it for fresher dashboards at more S3 requests (`dendro cost`).
     iceberg_commit_seconds: int = 300
     staging_expiry_days: int = 7
+    # The event times the ingest Lambda accepts (validate.TimeWindow, as the local collector's
+    # CollectorConfig.window): from this UTC date to this many hours past the moment of ingest; others
+    # are dead-lettered as bad_timestamp. A year 0001 or 9999 timestamp is a bug or an attack.
+    event_earliest: str = "1970-01-01"
+    event_ahead_hours: int = 24
     errors_expiry_days: int = 30
     memory_retention_hours: int = 24
     magnetic_retention_days: int = 365
@@ -90,6 +96,13 @@ class DendroProps:
         _check_range("dendro:bufferSizeMiB", self.buffer_size_mib, 1, 128)
         _check_range("dendro:icebergCommitSeconds", self.iceberg_commit_seconds, 0, 900)
         _check_range("dendro:stagingExpiryDays", self.staging_expiry_days, 1, 3650)
+        try:
+            date.fromisoformat(self.event_earliest)
+        except ValueError:
+            raise DendroConfigError(
+                "dendro:eventEarliest", f"{self.event_earliest!r} is not a date; use YYYY-MM-DD (2024-01-01)"
+            ) from None
+        _check_range("dendro:eventAheadHours", self.event_ahead_hours, 0, 8784)
         _check_range("dendro:errorsExpiryDays", self.errors_expiry_days, 1, 3650)
         _check_range("dendro:memoryRetentionHours", self.memory_retention_hours, 1, 8766)
         _check_range("dendro:magneticRetentionDays", self.magnetic_retention_days, 1, 73000)
@@ -151,6 +164,8 @@ CONTEXT_KEYS: Mapping[str, str] = {
     "dendro:bufferSizeMiB": "buffer_size_mib",
     "dendro:icebergCommitSeconds": "iceberg_commit_seconds",
     "dendro:stagingExpiryDays": "staging_expiry_days",
+    "dendro:eventEarliest": "event_earliest",
+    "dendro:eventAheadHours": "event_ahead_hours",
     "dendro:errorsExpiryDays": "errors_expiry_days",
     "dendro:memoryRetentionHours": "memory_retention_hours",
     "dendro:magneticRetentionDays": "magnetic_retention_days",

@@ -104,6 +104,8 @@ class DendroStack(Stack):
                 env.ERRORS_BUCKET: bucket.bucket_name,
                 env.ERRORS_PREFIX: ERRORS_PREFIX,
                 env.METRICS_NAMESPACE: namespace,
+                env.EVENT_EARLIEST: props.event_earliest,
+                env.EVENT_AHEAD_SECONDS: str(props.event_ahead_hours * 3600),
                 **counters,
                 **self.store.ingest_environment(),
             },

@@ -13,7 +13,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from itertools import islice
 from typing import Any
@@ -299,3 +299,37 @@ def test_the_event_id_is_the_agents_for_every_copy_or_a_hash_of_the_content() ->
     # A malformed id (not a short string) is not trusted: the content hash stands in.
     odd = transform_event(firehose_event([orjson.dumps({**event, "event_id": 7})]), runtime())["records"]
     assert decoded(odd[0])["event_id"] == ids[3]
+
+
+def test_the_event_time_window_comes_from_the_functions_environment(
+    monkeypatch: pytest.MonkeyPatch, fresh_runtimes: None
+) -> None:
+    """The stack's event_earliest / event_ahead_hours reach the Lambda as environment variables: an
+    event before the earliest date, or further ahead than allowed, is dead-lettered as bad_timestamp
+    with the window named, beside an event inside it."""
+    environment = {
+        constants.STORE: "iceberg", constants.DATABASE: DATABASE, constants.SOURCES: "syslog",
+        constants.ERRORS_BUCKET: "b", constants.ERRORS_PREFIX: "errors/",
+        constants.METRICS_NAMESPACE: "Dendro/Dendro",
+        constants.EVENT_EARLIEST: "2026-11-28", constants.EVENT_AHEAD_SECONDS: "3600",
+    }  # fmt: skip
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    now = datetime.now(UTC)
+    soon = (now + timedelta(minutes=30)).isoformat().encode()
+    later = (now + timedelta(hours=3)).isoformat().encode()  # inside the default day, not this hour
+    payloads = [
+        TINY,
+        TINY.replace(b"2026-11-27T03:00:00Z", soon),
+        TINY.replace(b"2026-11-27T03:00:00Z", later),
+    ]
+
+    records = handler.handler(firehose_event(payloads), None)["records"]
+
+    assert [r["result"] for r in records] == [FAILED, OK, FAILED]
+    for out in (records[0], records[2]):
+        assert decoded(out)["reason"] == "bad_timestamp"
+        assert "outside 2026-11-28 to now + 1:00:00" in decoded(out)["detail"]
+    # Without the variables, the default window: both past-dated and 3-hours-ahead events pass.
+    default = transform_event(firehose_event(payloads), runtime())["records"]
+    assert [r["result"] for r in default] == [OK, OK, OK]

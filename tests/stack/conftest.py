@@ -124,7 +124,13 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     iceberg_kept = DendroStack(
         app,
         "DendroIcebergKept",
-        props=DendroProps(bundle=False, keep_data=True, sources=("nginx_access", "syslog")),
+        props=DendroProps(
+            bundle=False,
+            keep_data=True,
+            sources=("nginx_access", "syslog"),
+            event_earliest="2025-01-01",
+            event_ahead_hours=2,
+        ),
     )
     rules_file = outdir.parent / "dendro.toml"
     rules_file.write_text(RULES_TOML)

@@ -58,6 +58,11 @@ def test_command_line_strings_and_cdk_json_values_both_parse() -> None:
         ),
         ({"dendro:bufferSizeMiB": "lots"}, "dendro:bufferSizeMiB: 'lots': invalid literal"),
         ({"dendro:keepData": "maybe"}, "dendro:keepData: 'maybe': 'maybe' is not true or false"),
+        (
+            {"dendro:eventEarliest": "01/02/2025"},
+            "dendro:eventEarliest: '01/02/2025' is not a date; use YYYY-MM-DD",
+        ),
+        ({"dendro:eventAheadHours": "-1"}, "dendro:eventAheadHours: -1 is out of range; use 0 to 8784"),
     ],
 )
 def test_a_bad_value_names_its_context_key(context: dict[str, str], message: str) -> None:

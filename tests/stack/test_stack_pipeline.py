@@ -119,7 +119,25 @@ def test_the_ingest_lambda_is_python_313_on_arm64_with_the_shared_env_names(synt
                     constants.ERRORS_BUCKET: _ref(synthesized, stack.staging.bucket.bucket_name),
                     constants.ERRORS_PREFIX: ERRORS_PREFIX,
                     constants.METRICS_NAMESPACE: "Dendro/Dendro",
+                    # The event time window, at its default (validate.DEFAULT_WINDOW).
+                    constants.EVENT_EARLIEST: "1970-01-01",
+                    constants.EVENT_AHEAD_SECONDS: "86400",
                 }
+            },
+        },
+    )
+
+
+def test_the_event_time_window_is_a_stack_setting_passed_to_the_lambda(synthesized: Synthesized) -> None:
+    """DendroProps.event_earliest / event_ahead_hours (-c dendro:eventEarliest=2025-01-01
+    -c dendro:eventAheadHours=2) become the ingest Lambda's window (ingest_lambda/env.py)."""
+    template = synthesized.template(synthesized.iceberg_kept)
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Handler": "dendro.ingest_lambda.handler.handler",
+            "Environment": {
+                "Variables": {constants.EVENT_EARLIEST: "2025-01-01", constants.EVENT_AHEAD_SECONDS: "7200"}
             },
         },
     )
