@@ -17,6 +17,7 @@ Queries go through the dashboard's own code (lines.page on the local backend), o
 `--runs` times each with a different host / search word:
 - first page: host + status class 5xx + a substring of the path;
 - search: a free-text substring across every log source, no other filter.
+Both substrings match in any case, as the page does (ILIKE).
 
 Last line: p95_first_page_ms=A p95_search_ms=B bytes_per_million_without_line=C
            bytes_per_million_with_line=D line_share_pct=E rows=R

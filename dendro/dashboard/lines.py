@@ -17,8 +17,10 @@ from dendro.dashboard.timerange import Window
 # Columns that are the line's envelope or a store's bookkeeping, not parsed fields.
 NOT_FIELDS = frozenset({"k", "type", "host", "timestamp", "time", LINE.name, "measure_name", "event_id"})
 CONTEXT_MAX = 50
-FIRST_SLICE = 900  # seconds: the newest slice of the range a page reads first
-GROWTH = 4  # each older slice is this many times longer
+FIRST_SLICE = 3600  # seconds: the newest slice of the range a page reads first
+GROWTH = 4  # each step reads at least this many times what was read so far, in all
+EMPTY_GROWTH = 16  # ... and this many times when nothing has matched yet
+HEADROOM = 1.25  # on the rate seen so far: one more step costs a query, a longer one only rows
 
 
 @dataclass
@@ -65,26 +67,27 @@ def _public(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in line.items() if not k.startswith("_")} for line in lines]
 
 
-def slices(window: Window, first: int = FIRST_SLICE) -> list[Window]:
-    """The window cut into disjoint spans, newest first, each GROWTH times the one before."""
-    spans: list[Window] = []
-    end, span = window.end, first
-    while end > window.start:
-        start = max(window.start, end - span)
-        spans.append(Window(start, end, window.bucket))
-        end, span = start, span * GROWTH
-    return spans
+def next_span(read: int, found: int, wanted: int) -> int:
+    """Seconds to read next, older than the `read` seconds read so far, which gave `found` of the
+    `wanted` lines: as far as the rate seen so far says the rest of the page lies, with headroom, and
+    at least GROWTH (EMPTY_GROWTH with no line yet) times what was read in all. A rare match thus
+    reads the range in two or three queries (each has a fixed cost, and DuckDB reads a table's newest
+    row groups first within one), a frequent one only its newest minutes."""
+    factor = float(EMPTY_GROWTH) if found == 0 else max(GROWTH, HEADROOM * wanted / found)
+    return max(1, int(read * (factor - 1)))
 
 
 def page(backend: Backend, f: LogFilter, tables: Sequence[str], cursor: Cursor | None = None) -> Page:
     """A page of lines, newest first. The store reads the newest slice of the range first and older
-    slices only while the page is not full: a search whose matches are frequent reads minutes, not the
-    whole day (the cost of a scan is the `line` text it must decompress), and a rare one reads it all,
-    in a few queries instead of one."""
+    slices only while the page is not full (`next_span`): a search whose matches are frequent in one
+    table reads minutes of every other table too, not the whole day (a scan costs the `line` text it
+    must decompress), and a rare one reads it all, in a few queries instead of one."""
     end = min(f.window.end, cursor.micros // 1_000_000 + 1) if cursor is not None else f.window.end
     rows: list[Any] = []
     sql = ""
-    for part in slices(Window(f.window.start, end, f.window.bucket)):
+    upper, span = end, FIRST_SLICE
+    while upper > f.window.start:
+        part = Window(max(f.window.start, upper - span), upper, f.window.bucket)
         # Still wanted: the rest of the page, and one more line to tell whether another page follows.
         wanted = replace(f, window=part, limit=max(1, f.limit - len(rows)))
         found = logs.page(backend.dialect, wanted, tables, cursor)
@@ -94,6 +97,8 @@ def page(backend: Backend, f: LogFilter, tables: Sequence[str], cursor: Cursor |
         rows += backend.query(sql).rows
         if len(rows) > f.limit:
             break
+        upper = part.start
+        span = next_span(end - upper, len(rows), f.limit + 1)
     lines = [_line(row) for row in rows[: f.limit]]
     _with_fields(backend, lines)
     more = len(rows) > f.limit
