@@ -583,6 +583,25 @@ TABLE: dict[str, tuple[dict[str, str], list[tuple[int, Row]]]] = {
             ),
         ],
     ),
+    "mysql/beats_mysql_error-ubuntu-8.0.15.log": (
+        {},
+        [
+            (
+                1,
+                {
+                    "kind": "error_log",
+                    "level": "System",
+                    "error_code": "MY-013169",
+                    "subsystem": "Server",
+                    "thread_id": 0,
+                    "timestamp": "2019-03-24T13:44:25.484123Z",
+                },
+            ),
+            # 5.7-style line (no [MY-code]) in an 8.0 log; the account is named in the note.
+            (13, {"level": "Note", "error_code": None, "thread_id": 4016575, "user": "sherlock"}),
+            (14, {"error_code": "MY-010909", "user": "sherlock", "message~": "Forcing close of thread 14"}),
+        ],
+    ),
     "mysql/beats_mysql_error.log": (
         {},
         [
