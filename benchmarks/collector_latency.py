@@ -2,12 +2,13 @@
 
     python benchmarks/collector_latency.py [--probes 200] [--rate 10] [--background 5000]
 
-Starts `dendro local up` (dashboard included) with a fresh store. Two senders post background traffic
-(`--background` events per second in 1,000-event gzip batches, each waiting for its 200, as Vector's
-http sink does), while a probe posts one event `--rate` times per second, each with its own path, and
+Starts `dendro local up` (dashboard included) with a fresh store. `--senders` senders post background
+traffic (`--background` events per second in all, in distinct 1,000-event gzip batches made before the
+clock starts, each sender posting on a fixed schedule and waiting for each 200, as Vector's http sink
+does), while a probe posts one event `--rate` times per second, each with its own path, and
 then asks for it the way `dendro query` does (`query_store`: through the running collector, with the
 read token from the runtime file) until it is found. The figure is the time from the probe's POST to
-the first answer that holds it.
+the first answer that holds it. The background figure is the rate acknowledged while the probes ran.
 
 Last line: post_to_visible_p50_ms=A post_to_visible_p99_ms=B background_events_per_s=C
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import math
 import os
 import signal
 import statistics
@@ -36,29 +38,53 @@ from dendro.local_pipeline.client import CollectorClient, ndjson  # noqa: E402
 from dendro.local_pipeline.query import query_store  # noqa: E402
 
 
-def background(url: str, rate: int, stop: threading.Event, sent: list[int]) -> None:
-    """Two senders, each posting a 1,000-event batch every 2,000 / rate seconds."""
-    batches = make_lines(200_000, 1_000)
-    bodies = [gzip.compress(b"".join(lines)) for lines in batches]
-    interval = 2 * 1_000 / rate
+class Background:
+    """`senders` threads, each posting 1,000-event gzip batches on a fixed schedule (by deadline: the
+    next batch is due `interval` after the previous one was due, not after its answer came back), each
+    batch waiting for its 200 as Vector's http sink does. Every body is distinct (its own host name),
+    so none is a duplicate the collector could acknowledge without storing it; the bodies are made
+    before the clock starts, so making them costs the load nothing."""
 
-    def sender(share: list[bytes]) -> None:
-        client = CollectorClient(url)
-        next_at = time.monotonic()
+    def __init__(self, rate: int, senders: int, seconds: float) -> None:
+        self.url = ""
+        count = max(senders, math.ceil(rate * seconds / 1_000))
+        bodies = [gzip.compress(b"".join(lines)) for lines in make_lines(count * 1_000, 1_000)]
+        self.shares = [bodies[k::senders] for k in range(senders)]
+        self.interval = senders * 1_000 / rate
+        self.stop = threading.Event()
+        self.acknowledged: list[float] = []  # monotonic time of each 200
+        self.threads = [
+            threading.Thread(target=self._send, args=(share, k * self.interval / senders), daemon=True)
+            for k, share in enumerate(self.shares)
+        ]
+
+    def start(self, url: str) -> None:
+        self.url = url
+        for thread in self.threads:
+            thread.start()
+
+    def _send(self, share: list[bytes], offset: float) -> None:
+        """Post `share`, the first batch `offset` seconds from now (the senders take turns evenly)."""
+        client = CollectorClient(self.url)
+        due = time.monotonic() + offset
+        time.sleep(offset)
         for body in share:
-            if stop.is_set():
+            if self.stop.is_set():
                 break
             client.send(body, compress=False)
-            sent.append(1_000)
-            next_at += interval
-            time.sleep(max(0.0, next_at - time.monotonic()))
+            self.acknowledged.append(time.monotonic())
+            due += self.interval
+            time.sleep(max(0.0, due - time.monotonic()))
         client.close()
 
-    threads = [threading.Thread(target=sender, args=(bodies[k::2],), daemon=True) for k in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    def rate_between(self, start: float, end: float) -> float:
+        """Events acknowledged per second between two monotonic times."""
+        return sum(1_000 for t in self.acknowledged if start <= t <= end) / (end - start)
+
+    def finish(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
 
 
 def main() -> None:
@@ -68,17 +94,17 @@ def main() -> None:
     parser.add_argument("--probes", type=int, default=200)
     parser.add_argument("--rate", type=float, default=10.0, help="probe events per second")
     parser.add_argument("--background", type=int, default=5_000, help="background events per second")
+    parser.add_argument("--senders", type=int, default=2, help="background senders, one batch in flight each")
     args = parser.parse_args()
 
     event = orjson.loads(make_lines(1, 1)[0][0])
+    # Enough distinct bodies for the probes' run at their rate, with room to spare.
+    loader = Background(args.background, args.senders, args.probes / args.rate * 1.5 + 10)
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "latency.duckdb"
         process, url = start_collector(db)
-        stop = threading.Event()
-        sent: list[int] = []
-        loader = threading.Thread(target=background, args=(url, args.background, stop, sent), daemon=True)
         try:
-            loader.start()
+            loader.start(url)
             time.sleep(2.0)  # the background load is running
             client = CollectorClient(url)
             latencies: list[float] = []
@@ -91,13 +117,15 @@ def main() -> None:
                     pass
                 latencies.append((time.perf_counter() - began) * 1000)
                 time.sleep(max(0.0, started + (number + 1) / args.rate - time.monotonic()))
-            elapsed = time.monotonic() - started
+            ended = time.monotonic()
+            elapsed = ended - started
             client.close()
         finally:
-            stop.set()
+            loader.finish()
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=120)
-    background_rate = sum(sent) / (elapsed + 2.0)
+    # The rate the background really kept while the probes ran (what the latency was measured under).
+    background_rate = loader.rate_between(started, ended)
     cuts = statistics.quantiles(latencies, n=100)
     load = os.getloadavg()
     print(
