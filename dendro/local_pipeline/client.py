@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class CollectorRejectedError(RuntimeError):
@@ -39,10 +40,12 @@ class CollectorClient:
         self._conn: http.client.HTTPConnection | None = None
 
     def post(self, body: bytes, *, compress: bool = True) -> tuple[int, dict[str, Any]]:
-        """One attempt: the status and the collector's JSON answer."""
+        """One attempt: the status and the collector's JSON answer. `compress=False` sends the body as it
+        is; one already gzip-compressed is still labelled `Content-Encoding: gzip`."""
         headers = dict(self.headers)
         if compress:
             body = gzip.compress(body, compresslevel=1)
+        if body[:2] == GZIP_MAGIC:  # compressed here or before: say so, as Vector does
             headers["Content-Encoding"] = "gzip"
         if self._conn is None:
             self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)

@@ -204,6 +204,19 @@ class Collector:
             self._admitted_bytes += weight
         return weight
 
+    def admit_gzip(self, reserved: int, length: int) -> int | None:
+        """A body sent without `Content-Encoding: gzip` turned out to be gzip (decompress() sniffs it):
+        weigh it again as one before it is decompressed, or None (its reservation released) when that
+        leaves no room. Otherwise such senders would pass admission at a tenth of their weight."""
+        weight = min(int(length * self._gzip_ratio), self.config.max_body_bytes)
+        with self._budget:
+            others = self._admitted_bytes - reserved
+            if others and others + weight > self.config.max_pending_bytes:
+                self._admitted_bytes = others
+                return None
+            self._admitted_bytes = others + weight
+        return weight
+
     def reweigh(self, reserved: int, wire: int, plain: int) -> int:
         """Replace a reservation by the body's real decompressed size; returns the new reservation."""
         with self._budget:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import uvicorn
 
+from dendro.ingest_lambda.decode import GZIP_MAGIC
 from dendro.local_pipeline.writer import Pending
 
 if TYPE_CHECKING:
@@ -192,13 +193,14 @@ class CollectorApp:
                 )
                 await reply(status, data)
             return
-        reserved = collector.admit(length, gzipped=encoding != "" and encoding != "identity")
+        gzipped = encoding not in ("", "identity")
+        reserved = collector.admit(length, gzipped=gzipped)
         if reserved is None:
             message = f"{collector.admitted_bytes} bytes are waiting to be committed; retry shortly"
             await reply(429, {"error": message}, retry_after=True)
             return
         try:
-            status, answer, reserved = await self._ingest(receive, length, reserved, reply)
+            status, answer, reserved = await self._ingest(receive, length, reserved, gzipped, reply)
         finally:
             collector.release(reserved)
         if status == 0:
@@ -208,7 +210,7 @@ class CollectorApp:
         await reply(status, answer, retry_after=status in (429, 503))
 
     async def _ingest(
-        self, receive: Receive, length: int, reserved: int, reply: _Reply
+        self, receive: Receive, length: int, reserved: int, gzipped: bool, reply: _Reply
     ) -> tuple[int, dict[str, Any], int]:
         """Read, decode and commit one body; (status, answer, bytes still reserved). Status 0: the
         request was answered already."""
@@ -216,6 +218,12 @@ class CollectorApp:
         body = await self._read_body(receive, length, reply)
         if body is None:
             return 0, {}, reserved
+        if not gzipped and body[:2] == GZIP_MAGIC:
+            weight = collector.admit_gzip(reserved, length)
+            if weight is None:
+                message = f"{collector.admitted_bytes} bytes are waiting to be committed; retry shortly"
+                return 429, {"error": message}, 0
+            reserved = weight
         loop = asyncio.get_running_loop()
         status, answer, write, size = await loop.run_in_executor(collector.decoders, collector.prepare, body)
         del body

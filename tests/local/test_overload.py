@@ -4,6 +4,7 @@ still waits for its own commit, and stops promptly on SIGTERM even with senders 
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import signal
 import socket
@@ -83,6 +84,46 @@ def test_a_full_budget_answers_429_before_the_body_is_sent(
     assert status == 429 and b"retry-after: 1" in answer.lower()
     assert first == [200]
     assert rows(collector.config.db, "SELECT count(*) FROM nginx_access") == [(50,)]
+
+
+def test_a_gzip_body_sent_without_its_content_encoding_is_weighed_as_gzip(
+    start_collector: StartCollector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event = load_event("nginx_access_event")
+    waiting_body = ndjson([event] * 50)
+    undeclared = gzip.compress(ndjson([{**event, "path": f"/p/{n}"} for n in range(3_000)]))
+    # Room for the waiting batch and the undeclared body at its length on the wire, not at its
+    # decompressed weight (GZIP_RATIO_GUESS times that length, until the collector has learnt better).
+    collector = start_collector(max_pending_bytes=len(waiting_body) + 2 * len(undeclared))
+    port = collector.server.server_address[1]
+    decoded: list[int] = []  # the length of every body the collector decompressed and decoded
+    prepare = collector.prepare
+    monkeypatch.setattr(collector, "prepare", lambda body: decoded.append(len(body)) or prepare(body))
+    with writer_blocked(collector, monkeypatch) as release:
+        first: list[int] = []
+        waiting = threading.Thread(
+            target=lambda: first.append(CollectorClient(collector.url).post(waiting_body)[0])
+        )
+        waiting.start()
+        while not collector.writer.pending_bytes:
+            time.sleep(0.01)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("POST", "/", body=undeclared)  # gzip, but no Content-Encoding header
+        response = conn.getresponse()
+        status, answer = response.status, orjson.loads(response.read())
+        conn.close()
+        held = collector.admitted_bytes
+        release.set()
+        waiting.join()
+
+    # Then it is refused before it is decompressed or decoded, and its reservation is given back
+    assert status == 429 and "waiting to be committed" in answer["error"]
+    assert len(undeclared) not in decoded
+    assert held == len(waiting_body)
+    assert first == [200]
+    assert rows(collector.config.db, "SELECT count(*) FROM nginx_access") == [(50,)]
+    # And once the queue is empty, the same body is stored whole
+    assert CollectorClient(collector.url).send(undeclared, compress=False)["stored"] == 3_000
 
 
 def test_an_early_answer_keeps_the_connection_usable(start_collector: StartCollector) -> None:
