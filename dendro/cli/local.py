@@ -197,10 +197,13 @@ def up(
 def _retention_sweeper(config: Path | None, collector: Collector) -> threading.Event:
     """Sources' retention_days from dendro.toml, enforced on the store now and every hour."""
     from dendro.local_pipeline.retention import start_sweeper
-    from dendro.vector_configs.settings import DendroSettings, SettingsError
 
     retention: dict[str, int] = {}
     if config is not None:
+        # Imported only for a dendro.toml: the settings' models and VRL checks (which load the VRL
+        # runtime) cost an idle collector about 6 MB that it has no use for otherwise.
+        from dendro.vector_configs.settings import DendroSettings, SettingsError
+
         try:
             retention = DendroSettings.load(config).retention_days()
         except SettingsError as error:
