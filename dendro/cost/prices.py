@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 READ_ON = "2026-11-27"
+READ_AGAIN = "2026-12-02"  # the prices sourced again on this date (basis "2nd" where a page quoted them)
 REGION = "us-east-1"
 
 
@@ -39,20 +40,31 @@ FIREHOSE_ICEBERG_GB = Price(
     "2nd",
 )  # fmt: skip
 
-# AWS Lambda on arm64 (Graviton), which the ingest function uses.
+# AWS Lambda on arm64 (Graviton), which the ingest function uses (https://aws.amazon.com/lambda/pricing/,
+# quoted: us-east-1 "ARM Pricing - First 7.5 Billion GB-seconds per month: $0.0000133334 per
+# GB-second"; requests "$0.20 / 1M" for both architectures).
 LAMBDA_ARM_GB_SECOND = Price(
-    0.0000133334, "GB-second (arm64)", "https://aws.amazon.com/lambda/pricing/", "unverified"
+    0.0000133334,
+    "GB-second (arm64)",
+    "https://cloudchipr.com/blog/aws-lambda-pricing",
+    "2nd",
+    read_on=READ_AGAIN,
 )
-LAMBDA_REQUEST = Price(0.20 / 1_000_000, "request", "https://aws.amazon.com/lambda/pricing/", "unverified")
+LAMBDA_REQUEST = Price(
+    0.20 / 1_000_000,
+    "request",
+    "https://git.mcrn.ar/mariano/lambda_local_runner/src/branch/main/docs/lambdas-md/lambda-13-cost.md",
+    "2nd",
+    read_on=READ_AGAIN,
+)
 
-# Amazon S3 Standard.
-S3_STANDARD_GB_MONTH = Price(
-    0.023, "GB-month (first 50 TB)", "https://aws.amazon.com/s3/pricing/", "unverified"
-)
-S3_PUT = Price(
-    0.005 / 1000, "PUT, COPY, POST or LIST request", "https://aws.amazon.com/s3/pricing/", "unverified"
-)
-S3_GET = Price(0.0004 / 1000, "GET or SELECT request", "https://aws.amazon.com/s3/pricing/", "unverified")
+# Amazon S3 Standard (https://aws.amazon.com/s3/pricing/). Quoted by a pricing generator validated end
+# to end against the AWS price list: "900 GB + 4M Tier-1 + 50M Tier-2 = $60.70/mo (storage $20.70 +
+# $20 + $20)", i.e. $0.023/GB-month, $0.005 per 1,000 PUT/COPY/POST/LIST, $0.0004 per 1,000 GET.
+_S3_SOURCE = "https://github.com/mattrobinsonsre/terrapod/issues/951"
+S3_STANDARD_GB_MONTH = Price(0.023, "GB-month (first 50 TB)", _S3_SOURCE, "2nd", read_on=READ_AGAIN)
+S3_PUT = Price(0.005 / 1000, "PUT, COPY, POST or LIST request", _S3_SOURCE, "2nd", read_on=READ_AGAIN)
+S3_GET = Price(0.0004 / 1000, "GET or SELECT request", _S3_SOURCE, "2nd", read_on=READ_AGAIN)
 
 # Amazon Timestream for LiveAnalytics (closed to new accounts since 2025-06-20).
 TIMESTREAM_WRITE = Price(
@@ -77,18 +89,26 @@ ATHENA_TB_SCANNED = Price(
     5.00, "TB scanned (10 MB minimum per query)", "https://rcpedia.stanford.edu/services/athena.html", "2nd"
 )
 
-# Amazon CloudWatch.
-CLOUDWATCH_LOGS_INGEST_GB = Price(
-    0.50, "GB of logs ingested", "https://aws.amazon.com/cloudwatch/pricing/", "unverified"
-)
+# Amazon CloudWatch (https://aws.amazon.com/cloudwatch/pricing/). Custom metrics: "first 10,000 $0.30"
+# per metric-month (the page's table, quoted in the issue below). Alarms are billed per metric they
+# read ($0.10 a standard-resolution alarm metric), logs $0.50 per GB ingested and $0.03 per GB-month
+# archived (an infracost estimate's output, below). The page's free tier counts "10 Alarm metrics (only
+# applicable to Standard resolution alarms that list metrics directly and don't use a Metrics
+# Insights query)": a Metrics Insights alarm (the silent-host one) is billed per metric it analyses.
+_CLOUDWATCH_QUOTED = "https://github.com/vreutova/infracost-idem-support/pull/2"
+CLOUDWATCH_LOGS_INGEST_GB = Price(0.50, "GB of logs ingested", _CLOUDWATCH_QUOTED, "2nd", read_on=READ_AGAIN)
 CLOUDWATCH_LOGS_STORAGE_GB_MONTH = Price(
-    0.03, "GB-month of logs stored", "https://aws.amazon.com/cloudwatch/pricing/", "unverified"
+    0.03, "GB-month of logs stored", _CLOUDWATCH_QUOTED, "2nd", read_on=READ_AGAIN
 )
 CLOUDWATCH_METRIC_MONTH = Price(
-    0.30, "custom metric-month (EMF)", "https://aws.amazon.com/cloudwatch/pricing/", "unverified"
+    0.30,
+    "custom metric-month (EMF)",
+    "https://github.com/nishinoshake/aws-rough/issues/37",
+    "2nd",
+    read_on=READ_AGAIN,
 )
 CLOUDWATCH_ALARM_MONTH = Price(
-    0.10, "standard alarm-month", "https://aws.amazon.com/cloudwatch/pricing/", "unverified"
+    0.10, "standard-resolution alarm metric-month", _CLOUDWATCH_QUOTED, "2nd", read_on=READ_AGAIN
 )
 KMS_KEY_MONTH = Price(
     1.00, "customer-managed key-month (alert topic)", "https://aws.amazon.com/kms/pricing/", "unverified"
@@ -106,9 +126,11 @@ KMS_KEY_MONTH = Price(
 #   (IcebergRetentionConfiguration, IcebergOrphanFileDeletionConfiguration), on every table that has
 #   the optimizer. CloudFormation's AWS::Glue::TableOptimizer has no RunRateInHours (cfn-lint 1.58.0's
 #   schema, aws-cdk-lib 2.275.0), so a stack's optimizers run daily.
+# The stack no longer declares them (a daily Athena OPTIMIZE and VACUUM cost far less); `dendro cost`
+# prices them for the comparison only (estimate.Usage.glue_optimizers).
 GLUE_OPTIMIZER_DPU_HOUR = Price(
     0.44, "DPU-hour of a table optimizer run (per second, 1 minute minimum)", "https://aws.amazon.com/glue/pricing/",
-    "2nd",
+    "2nd", read_on=READ_AGAIN,
 )  # fmt: skip
 
 ALL: dict[str, Price] = {name: value for name, value in globals().items() if isinstance(value, Price)}
