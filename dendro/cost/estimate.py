@@ -37,7 +37,7 @@ class Usage:
     staged_mb_per_s: float = 4.0
     # Firehose bills the bytes the transform adds (prices.FIREHOSE_ICEBERG_GB): its output for the
     # samples is 2.4 % larger than its input (the event_id it adds when the agent sent none; measured
-    # on the 2,048 sample records of tests/ingest_lambda/test_firehose_transform.py).
+    # on ~2,000 sample records by tests/ingest_lambda/test_firehose_transform.py, which checks this).
     transform_growth: float = 1.024
     transform_batch_mb: float = 0.5  # the stream's Lambda processor buffer (IcebergDeliveryStream)
     staged_object_mb: float = 1.0  # the timestream stream's S3 buffer (DeliveryStream), compressed

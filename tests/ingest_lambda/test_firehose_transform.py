@@ -333,3 +333,17 @@ def test_the_event_time_window_comes_from_the_functions_environment(
     # Without the variables, the default window: both past-dated and 3-hours-ahead events pass.
     default = transform_event(firehose_event(payloads), runtime())["records"]
     assert [r["result"] for r in default] == [OK, OK, OK]
+
+
+def test_the_cost_models_growth_factor_is_what_the_transform_adds_to_the_samples() -> None:
+    """Firehose bills the bytes a Lambda transform adds (cost/prices.py): `dendro cost` assumes the
+    output is `Usage.transform_growth` times the input; measured here on every sampled source."""
+    from dendro.cost.estimate import Usage
+
+    payloads = [e for type_id in SAMPLE_SOURCES if type_id in ENABLED for e in vector_events(type_id)]
+    records = transform_event(firehose_event(payloads), runtime())["records"]
+    kept = [(p, r) for p, r in zip(payloads, records, strict=True) if r["result"] == OK]
+    growth = sum(len(base64.b64decode(r["data"])) for _, r in kept) / sum(len(p) for p, _ in kept)
+    assert len(kept) > 1500
+    assert growth > 1.0  # the event_id it adds when the agent sent none
+    assert Usage().transform_growth == pytest.approx(growth, abs=0.005)
