@@ -583,6 +583,31 @@ TABLE: dict[str, tuple[dict[str, str], list[tuple[int, Row]]]] = {
             ),
         ],
     ),
+    "mysql/beats_mariadb_error-10.4.8.log": (
+        {"timezone": "-02:00"},
+        [
+            # A general-query-log style line ("YYMMDD H:MM:SS<tab> id Command<tab>Arg") in the error log.
+            (
+                1,
+                {
+                    "thread_id": 13,
+                    "message": "Query\tSHOW /*!50002 GLOBAL */ STATUS",
+                    "timestamp": "2019-10-15T11:46:45.000000Z",
+                },
+            ),
+            (
+                2,
+                {
+                    "level": "Note",
+                    "thread_id": 0,
+                    "message": "InnoDB: Using Linux native AIO",
+                    "timestamp": "2019-10-16T19:24:15.000000Z",
+                },
+            ),
+            (23, {"message~": "ready for connections.\nVersion: '10.4.8-MariaDB-log'"}),
+            (28, {"level": "ERROR", "thread_id": 12, "message~": "hi from the error log"}),
+        ],
+    ),
     "mysql/beats_mysql_error-ubuntu-8.0.15.log": (
         {},
         [
