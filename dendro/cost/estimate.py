@@ -259,10 +259,10 @@ def estimate(
         Line("CloudWatch", "EMF metrics", _qty(metrics, "metrics"), metrics * p.CLOUDWATCH_METRIC_MONTH.usd)
     )
     if u.wide_metrics:
-        # Billed per metric an alarm reads (alert's count, /work/notes/metrics.md): the built-in rules'
-        # alarms read 12 metrics on the iceberg store (13 with timestream's dead-letter queue), and
-        # the silent-host Metrics Insights alarm one per host.
-        alarm_metrics = (12 if store == "iceberg" else 13) + u.hosts
+        # Billed per metric an alarm reads: the built-in alarms read 13 metrics on either store (the
+        # iceberg store's table-maintenance alarm in place of timestream's dead-letter queue), and the
+        # silent-host Metrics Insights alarm one per host.
+        alarm_metrics = 13 + u.hosts
         usage_text = f"{alarm_metrics} alarm metrics, 1 key"
     else:  # before issue 14: one metric per alarm
         alarm_metrics = u.alarms

@@ -220,6 +220,11 @@ class Alerts(Construct):
         alarm.add_ok_action(self._action)
         self.alarms[construct_id] = alarm
 
+    def add_daily_job_alarm(self, construct_id: str, function: lambda_.IFunction, description: str) -> None:
+        """A daily job's failures: its Lambda's errors summed over a day, so the alarm stays in ALARM
+        until a day passes without one (a five-minute period would resolve minutes later)."""
+        self._add(construct_id, function.metric_errors(period=Duration.days(1), statistic="Sum"), description)
+
     def alarm_name(self, construct_id: str) -> str:
         """`<stack>-<id>`: the topic policy lets CloudWatch publish for alarms with this prefix only."""
         return f"{self.alarm_prefix}{construct_id}"

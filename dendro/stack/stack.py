@@ -164,6 +164,15 @@ class DendroStack(Stack):
             webhooks=bool(alerting.webhooks),
             dashboard_url=alerting.alerting.dashboard_url,
         )
+        if isinstance(self.store, IcebergStore):
+            # Nothing else would tell that the tables' daily OPTIMIZE / VACUUM keeps failing while small
+            # files and snapshots pile up (handler.maintain fails the run when any table fails).
+            self.alerts.add_daily_job_alarm(
+                "TableMaintenanceFailed",
+                self.store.tables.function,
+                "The Iceberg tables' daily maintenance (or a deploy's table change) failed after "
+                "EventBridge's retries; the table handler's log group names the table and the step.",
+            )
 
         values = {
             OutputKey.STORE: props.store,

@@ -111,7 +111,7 @@ def test_the_cost_work_of_issue_14_is_priced_before_and_after() -> None:
     # Glue's optimizers in their place would break the goal.
     assert estimate(1, "iceberg", usage=Usage(glue_optimizers=True)).total > 15
     alarms = {line.item: line for line in now.lines}["alarms, alert key"]
-    assert alarms.usage == "22 alarm metrics, 1 key"  # 12 + one per host for the silent-host alarm
+    assert alarms.usage == "23 alarm metrics, 1 key"  # 13 + one per host for the silent-host alarm
     table = compare("iceberg")
     assert [row.split()[0] for row in table.splitlines()[3:]] == ["1", "10", "100"]
     assert "39.56" in table and f"{now.total:,.2f}" in table

@@ -54,3 +54,31 @@ def test_the_handler_may_rewrite_and_delete_table_files_only_under_the_iceberg_p
     suffixes = sorted(r["Fn::Join"][1][-1] for r in objects["Resource"])
     assert suffixes == ["/athena-results/*", "/iceberg/*"]
     assert not any("glue.amazonaws.com" in str(r) for r in template.find_resources("AWS::IAM::Role").values())
+
+
+def test_a_failing_maintenance_run_raises_an_alarm_that_lasts_a_day(synthesized: Synthesized) -> None:
+    """The run fails when any table fails (handler.maintain); the table handler's errors summed over
+    a day alarm on the stack's topic, for ALARM and for OK."""
+    template = synthesized.template(synthesized.iceberg)
+    [name] = [
+        k
+        for k, v in template.find_resources("AWS::Lambda::Function").items()
+        if v["Properties"]["Handler"].endswith("schema_evolution.handler.on_event")
+    ]
+    [alarm] = template.find_resources(
+        "AWS::CloudWatch::Alarm", {"Properties": {"AlarmName": "DendroIceberg-TableMaintenanceFailed"}}
+    ).values()
+    properties = alarm["Properties"]
+    assert (properties["Namespace"], properties["MetricName"], properties["Statistic"]) == (
+        "AWS/Lambda",
+        "Errors",
+        "Sum",
+    )
+    assert properties["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": name}}]
+    assert properties["Period"] == 86400 and properties["Threshold"] == 1
+    assert properties["AlarmActions"] == properties["OKActions"] and properties["AlarmActions"]
+    # Only the iceberg store has the job.
+    timestream = synthesized.template(synthesized.dendro)
+    assert not timestream.find_resources(
+        "AWS::CloudWatch::Alarm", {"Properties": {"AlarmName": "Dendro-TableMaintenanceFailed"}}
+    )

@@ -239,6 +239,7 @@ def test_iceberg_delivery_alarms_replace_the_s3_ones(synthesized: Synthesized) -
     assert set(stack.alerts.alarms) == {
         "Rule5xxRatioApache", "Rule5xxRatioNginx", "RuleSilentHost", "RuleDiskAbove90", "IngestErrors",
         "IngestThrottles", "DeliveryFailures", "DeliveryStale", "DeliveryThrottled", "RecordsDeadLettered",
+        "TableMaintenanceFailed",
     }  # fmt: skip
     template = synthesized.template(stack)
     stream_name = _ref(stack, stack.delivery.stream.delivery_stream_name)
