@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from dendro.catalog.model import FieldType, Role, Source
+from dendro.catalog.model import LINE, FieldType, Role, Source
 
 MEASURE_NAME = "event"
 EVENT_ID = "event_id"
@@ -243,10 +243,14 @@ def record_size(dims: dict[str, str], texts: dict[str, str], kinds: dict[str, st
 
 
 def _fit(dims: dict[str, str], texts: dict[str, str], kinds: dict[str, str]) -> tuple[str, ...]:
-    """Cut the longest text fields until the record fits, in place; return the names cut.
+    """Cut text fields until the record fits, in place; return the names cut (the record's
+    `truncated_fields`, which the Logs page shows among a line's fields).
 
-    Deterministic: always the longest first, ties by name, cut at a UTF-8 boundary, ending in an
-    ellipsis. `host` and `event_id` identify the record and are never cut.
+    The original `line` goes first, as far as it must, down to its ellipsis: every parsed field was
+    read from it, so the fields that queries filter and group on stay whole while the line loses
+    only what they still hold. Then the longest field first, ties by name. Deterministic: cut at a
+    UTF-8 boundary, ending in an ellipsis. `host` and `event_id` identify the record and are never
+    cut.
     """
     size = record_size(dims, texts, kinds)
     if size <= RECORD_BUDGET:
@@ -260,7 +264,8 @@ def _fit(dims: dict[str, str], texts: dict[str, str], kinds: dict[str, str]) -> 
         candidates = [c for c in candidates if c[0] > len(ELLIPSIS.encode())]
         if not candidates:
             break
-        length, name, where = max(candidates, key=lambda c: (c[0], c[1]))
+        line = [c for c in candidates if c[1] == LINE.name and c[2] == "m"]
+        length, name, where = line[0] if line else max(candidates, key=lambda c: (c[0], c[1]))
         excess = size + reserve - RECORD_BUDGET
         keep = max(0, length - excess - len(ELLIPSIS.encode()))
         target = dims if where == "d" else texts

@@ -102,6 +102,29 @@ def test_an_event_over_the_2kb_record_limit_is_truncated_marked_and_never_droppe
     h.assert_done()
 
 
+def test_over_2kb_the_original_line_is_cut_first_and_the_parsed_fields_stay_whole() -> None:
+    # Given an error-log event whose parsed message (1.5 KB) is even longer than its line (1.3 KB):
+    # longest-first would cut the message, a field queries filter on, and keep the line whole.
+    message = "upstream sent too big header " * 52
+    line = "2026/11/27 03:00:00 [error] 10#10: *1 " + "x" * 1262
+    event = {"type": "nginx_error", "host": "web-1", "timestamp": "2026-11-27T03:00:00Z", "service": "nginx",
+             "level": "error", "line": line, "message": message, "request": "GET /a HTTP/1.1"}  # fmt: skip
+    h = harness()
+    h.get_object(KEY, gz(ndjson([event])))
+    sent = h.write_records("nginx_error")
+
+    ingest_event(s3_event(KEY), h.runtime)
+
+    [record] = sent.value
+    measures = _measures(record)
+    assert _size(record) <= RECORD_LIMIT
+    assert measures[TRUNCATED] == ("line", "VARCHAR")  # marked: the Logs page shows it in `fields`
+    assert measures["line"][0].endswith("\u2026") and line.startswith(measures["line"][0][:-1])
+    assert len(measures["line"][0]) > 100  # cut only as far as it must
+    assert measures["message"][0] == message and measures["request"][0] == event["request"]
+    h.assert_done()
+
+
 @pytest.mark.parametrize("type_id", sorted(SOURCES))
 def test_every_catalog_source_maps_a_minimal_event_to_a_writable_record(type_id: str) -> None:
     # An event with only the required fields still has a measure (a stand-in when the catalog's are
