@@ -129,29 +129,83 @@ def histogram_rows(backend: Backend, f: LogFilter, tables: Sequence[str]) -> lis
     return [] if sql is None else backend.query(sql).rows
 
 
-def tail_marks(backend: Backend, tables: Sequence[str]) -> dict[str, int]:
+@dataclass
+class Mark:
+    """Where a live tail stands in one table: the newest row it has read (`key` -1: none yet), and
+    that row's event time and digest, by which it is found again if a checkpoint renumbers rows."""
+
+    key: int = -1
+    us: int = 0
+    digest: int | None = None
+
+
+def _newest_keys(backend: Backend, tables: Sequence[str]) -> dict[str, int]:
     if not tables:
         return {}
     rows = backend.query(logs.tail_marks(backend.dialect, tables)).rows
     return {str(source): int(k) if k is not None else -1 for source, k in rows}
 
 
+def _remember(backend: Backend, marks: dict[str, Mark], keys: dict[str, int]) -> None:
+    """Move `marks` to `keys`, reading the digest of each row a mark moves to."""
+    moved = {t: k for t, k in keys.items() if k >= 0 and (t not in marks or marks[t].key != k)}
+    for table, key in keys.items():
+        if key < 0:
+            marks[table] = Mark()
+    if not moved:
+        return
+    found = {str(row[0]): row for row in backend.query(logs.row_digests(backend.dialect, moved)).rows}
+    for table, key in moved.items():
+        row = found.get(table)
+        # A row gone meanwhile (renumbered between the two queries): the next check cannot follow it.
+        marks[table] = Mark(key, int(row[2]), int(row[3])) if row else Mark(key)
+
+
+def _follow(backend: Backend, marks: dict[str, Mark]) -> None:
+    """Find each mark's row again where a checkpoint has renumbered its table. If the row itself
+    was deleted meanwhile (retention took it: it would have to be a late line older than the
+    retention), the tail goes on from the table's newest row, and lines committed since the last
+    step may be missed: rare, and repeating lines instead could not be told from new ones."""
+    known = {t: m for t, m in marks.items() if m.digest is not None}
+    if not known:
+        return
+    sql = logs.row_digests(backend.dialect, {t: m.key for t, m in known.items()})
+    now = {str(row[0]): int(row[3]) for row in backend.query(sql).rows}
+    for table, mark in known.items():
+        digest = mark.digest
+        if digest is None or now.get(table) == digest:
+            continue
+        row = backend.query(logs.find_row(backend.dialect, table, mark.us, digest)).rows
+        if row and row[0][0] is not None:
+            mark.key = int(row[0][0])
+        else:
+            mark.key = _newest_keys(backend, [table]).get(table, -1)
+            mark.digest = None
+
+
+def tail_marks(backend: Backend, tables: Sequence[str]) -> dict[str, Mark]:
+    """Where a live tail starts: the newest row of each table."""
+    marks: dict[str, Mark] = {}
+    _remember(backend, marks, _newest_keys(backend, tables))
+    return marks
+
+
 def tail_step(
-    backend: Backend, f: LogFilter, tables: Sequence[str], marks: dict[str, int]
+    backend: Backend, f: LogFilter, tables: Sequence[str], marks: dict[str, Mark]
 ) -> list[dict[str, Any]]:
-    """New lines since `marks` (advanced in place), oldest first, with their fields."""
-    upper = tail_marks(backend, tables)
-    sql = logs.tail(backend.dialect, f, tables, marks, upper)
-    if sql is None:
-        marks.update(upper)
-        return []
-    rows = backend.query(sql).rows
+    """New lines since `marks` (advanced in place), in commit order, with their fields."""
+    _follow(backend, marks)
+    upper = _newest_keys(backend, tables)
+    keys = {t: m.key for t, m in marks.items()}
+    sql = logs.tail(backend.dialect, f, tables, keys, upper)
+    rows = backend.query(sql).rows if sql is not None else []
     lines = [_line(row) for row in rows]
     if len(rows) < f.limit:
-        marks.update(upper)  # everything up to the snapshot was seen, matching or not
+        keys.update(upper)  # everything up to the snapshot was seen, matching or not
     else:
         for line in lines:
-            marks[line["source"]] = max(marks.get(line["source"], -1), int(line["_key"]))
+            keys[line["source"]] = max(keys.get(line["source"], -1), int(line["_key"]))
+    _remember(backend, marks, keys)
     _with_fields(backend, lines)
     return _public(lines)
 

@@ -2,9 +2,10 @@
 the live tail `/api/tail` (Server-Sent Events). Thin: parse the request, call lines.py, serialize.
 
 The tail is the same stream for every store. On the local store each step reads the rows committed
-since the last (rowid order), every LOCAL_POLL seconds. The AWS stores have no commit order to follow
-and bill per query, so there the step asks for lines newer than the newest shown, every CLOUD_POLL
-seconds, and the page states the delay: lines reach those stores only after Firehose's buffering.
+since the last (rowid order; lines.Mark finds its place again when a checkpoint renumbers rows),
+every LOCAL_POLL seconds. The AWS stores have no commit order to follow and bill per query, so there
+the step asks for lines newer than the newest shown, every CLOUD_POLL seconds, and the page states
+the delay: lines reach those stores only after Firehose's buffering.
 """
 
 from __future__ import annotations

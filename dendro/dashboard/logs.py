@@ -266,6 +266,30 @@ def tail_marks(d: Dialect, tables: Sequence[str]) -> str:
     )
 
 
+# The local store's rowid is a position, not an id: a checkpoint after deletes (retention) may merge
+# row groups and renumber the rows after them, and then append new rows below a tail's old mark. A
+# tail therefore remembers its mark row by event time and a digest of all its columns (DuckDB's
+# hash of the row), and finds it again when the rowid no longer holds it.
+_ROW = "dendro_row"
+
+
+def row_digests(d: Dialect, keys: Mapping[str, int]) -> str:
+    """Per table, the event time (epoch µs) and digest of the row at a key (local store only)."""
+    return " UNION ALL ".join(
+        f"SELECT {literal(t)} AS source, {d.row_key} AS k, epoch_us({d.time}) AS us, hash({_ROW}) AS h "
+        f"FROM {d.table(t)} AS {_ROW} WHERE {d.row_key} = {int(k)}"
+        for t, k in keys.items()
+    )
+
+
+def find_row(d: Dialect, table: str, us: int, digest: int) -> str:
+    """The key of the newest row with this event time and digest (NULL when none is left)."""
+    return (
+        f"SELECT max({d.row_key}) AS k FROM {d.table(table)} AS {_ROW} "
+        f"WHERE {d.time} = {d.at(us)} AND hash({_ROW}) = {int(digest)}::UBIGINT"
+    )
+
+
 def tail(
     d: Dialect, f: LogFilter, tables: Sequence[str], marks: Mapping[str, int], upper: Mapping[str, int]
 ) -> str | None:
