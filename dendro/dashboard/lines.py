@@ -18,7 +18,7 @@ from dendro.dashboard.timerange import Window
 NOT_FIELDS = frozenset({"k", "type", "host", "timestamp", "time", LINE.name, "measure_name", "event_id"})
 CONTEXT_MAX = 50
 FIRST_SLICE = 3600  # seconds: the newest slice of the range a page reads first
-GROWTH = 4  # each step reads at least this many times what was read so far, in all
+GROWTH = 2  # each step reads at least this many times what was read so far, in all
 EMPTY_GROWTH = 16  # ... and this many times when nothing has matched yet
 HEADROOM = 1.25  # on the rate seen so far: one more step costs a query, a longer one only rows
 

@@ -117,7 +117,9 @@ def test_fields_come_with_the_lines_of_a_page_spread_over_two_days(backend: tupl
 def test_the_next_slice_follows_the_rate_seen_so_far() -> None:
     # Nothing yet: read 16 times what was read, in all.
     assert lines.next_span(3600, 0, 101) == 15 * 3600
-    # Half the page in an hour: the rest is likely in the next hour; at least 4x in all though.
-    assert lines.next_span(3600, 50, 101) == 3 * 3600
+    # Half the page in an hour: the rest is likely in the next hour and a quarter.
+    assert lines.next_span(3600, 50, 101) == int(3600 * (1.25 * 101 / 50 - 1))
+    # Nearly all of it: still at least twice what was read, in all.
+    assert lines.next_span(3600, 95, 101) == 3600
     # 5 lines in 4 hours: about 81 hours more for 101, with a quarter's headroom.
     assert lines.next_span(4 * 3600, 5, 101) == int(4 * 3600 * (1.25 * 101 / 5 - 1))
