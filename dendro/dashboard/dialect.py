@@ -68,6 +68,9 @@ class DuckDb:
     tail_in_commit_order: bool = True
     # A rowid is the row's position in its table: a range of them bounds a scan (zone maps).
     keys_are_positions: bool = True
+    # A query is cheap (no per-query bill or latency) and the newest time in a range comes from
+    # zone maps: the Logs page asks where its range's data ends before slicing it.
+    cheap_time_bounds: bool = True
 
     def at(self, micros: int) -> str:
         """An exact instant (epoch µs) as a constant of the column's type, so zone maps prune."""
@@ -205,6 +208,7 @@ class Timestream(_TrinoFamily):
     row_key: str = "event_id"
     tail_in_commit_order: bool = False
     keys_are_positions: bool = False
+    cheap_time_bounds: bool = False
 
     def at(self, micros: int) -> str:
         return f"from_nanoseconds({int(micros) * 1000})"
@@ -251,6 +255,7 @@ class Athena(_TrinoFamily):
     row_key: str = "coalesce(\"line\", '')"
     tail_in_commit_order: bool = False
     keys_are_positions: bool = False
+    cheap_time_bounds: bool = False
 
     def at(self, micros: int) -> str:
         return f"TIMESTAMP {literal(_iso_micros(micros))}"

@@ -83,6 +83,15 @@ def page(backend: Backend, f: LogFilter, tables: Sequence[str], cursor: Cursor |
     table reads minutes of every other table too, not the whole day (a scan costs the `line` text it
     must decompress), and a rare one reads it all, in a few queries instead of one."""
     end = min(f.window.end, cursor.micros // 1_000_000 + 1) if cursor is not None else f.window.end
+    if backend.dialect.cheap_time_bounds:
+        sql = logs.newest(
+            backend.dialect, replace(f, window=Window(f.window.start, end, f.window.bucket)), tables
+        )
+        if sql is None:
+            return Page([], None, "", ["no log table can match these filters"])
+        at = backend.query(sql).rows[0][0]
+        # No line in the range at all: nothing to slice.
+        end = f.window.start if at is None else min(end, logs.micros(at) // 1_000_000 + 1)
     rows: list[Any] = []
     sql = ""
     upper, span = end, FIRST_SLICE
@@ -98,7 +107,10 @@ def page(backend: Backend, f: LogFilter, tables: Sequence[str], cursor: Cursor |
         if len(rows) > f.limit:
             break
         upper = part.start
-        span = next_span(end - upper, len(rows), f.limit + 1)
+        # The rate is counted from the newest line found: a range whose newest hour holds no data
+        # (a host that went quiet, a backfill) must not read as a rare match and widen to the day.
+        newest = logs.micros(rows[0][0]) // 1_000_000 + 1 if rows else end
+        span = next_span(newest - upper, len(rows), f.limit + 1)
     lines = [_line(row) for row in rows[: f.limit]]
     _with_fields(backend, lines)
     more = len(rows) > f.limit

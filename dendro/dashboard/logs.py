@@ -208,6 +208,17 @@ def page(
     return f"SELECT * FROM ({union}) AS l ORDER BY {order} LIMIT {f.limit + 1}"
 
 
+def newest(d: Dialect, f: LogFilter, tables: Sequence[str]) -> str | None:
+    """The newest event time in the filter's window among the tables it can match (whatever the
+    other filters): where a page's slices start, so a range whose end holds no data (a host gone
+    quiet, a backfill) does not read its first slices for nothing."""
+    parts = [
+        f"SELECT max({d.time}) AS ts FROM {d.table(table)}{d.where(d.between(f.window))}"
+        for table, _, _ in _matching(d, f, tables)
+    ]
+    return f"SELECT max(ts) FROM ({' UNION ALL '.join(parts)}) AS n" if parts else None
+
+
 def context(d: Dialect, line: Cursor, host: str, n: int, *, older: bool) -> str:
     """The `n` lines just before (older) or after a line, on its host and in its table."""
     source = SOURCES[line.source]
