@@ -29,7 +29,6 @@ import base64
 import binascii
 import hashlib
 import json
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,13 +37,13 @@ from typing import Any
 
 import orjson
 
-from dendro.catalog import SOURCES
 from dendro.catalog.model import FieldType, Source
 from dendro.ingest_lambda.batch import Reject
 from dendro.ingest_lambda.decode import DecodeError
 from dendro.ingest_lambda.emf import UNKNOWN_TYPE, PipelineCounts, metric_lines
 from dendro.ingest_lambda.env import IngestEnv
 from dendro.ingest_lambda.errors_sink import reject_line
+from dendro.ingest_lambda.per_source import PerSource, print_line
 from dendro.ingest_lambda.route import Router
 from dendro.ingest_lambda.timestream import EVENT_ID
 
@@ -91,25 +90,15 @@ class RowEncoder:
         return b"%s,%s}" % (data[:-1], orjson.dumps({EVENT_ID: event_id})[1:-1])
 
 
-def _stdout(line: bytes) -> None:
-    sys.stdout.write(line.decode() + "\n")
-
-
 @dataclass
 class TransformRuntime:
     env: IngestEnv
     router: Router = field(init=False)  # built from env.window
-    emit: Callable[[bytes], None] = _stdout
-    encoders: dict[str, RowEncoder] = field(default_factory=dict)
+    emit: Callable[[bytes], None] = print_line
+    encoder: PerSource[RowEncoder] = field(default_factory=lambda: PerSource(RowEncoder))
 
     def __post_init__(self) -> None:
         self.router = Router(window=self.env.window)
-
-    def encoder(self, type_id: str) -> RowEncoder:
-        encoder = self.encoders.get(type_id)
-        if encoder is None:
-            encoder = self.encoders[type_id] = RowEncoder(SOURCES[type_id])
-        return encoder
 
 
 MAX_EVENT_ID = 64

@@ -9,7 +9,6 @@ objects are done, and S3 retries it; processing is deterministic, so the retry r
 
 from __future__ import annotations
 
-import sys
 import time
 import traceback
 from collections import Counter
@@ -19,12 +18,12 @@ from typing import Any
 
 import orjson
 
-from dendro.catalog import SOURCES
 from dendro.ingest_lambda.batch import TOO_MANY_REJECTS, Batch, Reject
 from dendro.ingest_lambda.decode import DecodeError
 from dendro.ingest_lambda.emf import UNKNOWN_TYPE, PipelineCounts, metric_lines
 from dendro.ingest_lambda.env import IngestEnv
 from dendro.ingest_lambda.errors_sink import dead_letter_key, write_dead_letters
+from dendro.ingest_lambda.per_source import PerSource, print_line
 from dendro.ingest_lambda.route import Router, collector_paused
 from dendro.ingest_lambda.s3_source import StagedObject, UnreadableObjectError, read_object, staged_objects
 from dendro.ingest_lambda.timestream import BATCH_SIZE, RecordMapper, TimestreamWriter, WriteSession
@@ -32,10 +31,6 @@ from dendro.ingest_lambda.timestream import BATCH_SIZE, RecordMapper, Timestream
 
 class IngestRetryError(RuntimeError):
     """Raised after the whole event is handled when some object needs a retry."""
-
-
-def _stdout(line: bytes) -> None:
-    sys.stdout.write(line.decode() + "\n")
 
 
 @dataclass
@@ -46,17 +41,11 @@ class Runtime:
     s3: Any
     writer: TimestreamWriter
     router: Router = field(init=False)  # built from env.window
-    emit: Callable[[bytes], None] = _stdout
-    mappers: dict[str, RecordMapper] = field(default_factory=dict)
+    emit: Callable[[bytes], None] = print_line
+    mapper: PerSource[RecordMapper] = field(default_factory=lambda: PerSource(RecordMapper))
 
     def __post_init__(self) -> None:
         self.router = Router(window=self.env.window)
-
-    def mapper(self, type_id: str) -> RecordMapper:
-        mapper = self.mappers.get(type_id)
-        if mapper is None:
-            mapper = self.mappers[type_id] = RecordMapper(SOURCES[type_id])
-        return mapper
 
 
 def build_runtime(env: IngestEnv, *, s3: Any, timestream: Any, **writer_options: Any) -> Runtime:
