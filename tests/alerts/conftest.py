@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from dendro.local_pipeline.client import CollectorClient, ndjson
 from dendro.local_pipeline.collector import Collector, CollectorConfig
 from tests.alerts.receivers import WebhookReceiver
+from tests.support.collectors import running_collector
 
 
 def access(
@@ -52,13 +52,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def collector(tmp_path: Path) -> Iterator[Collector]:
-    running = Collector(CollectorConfig(db=tmp_path / "dendro.duckdb", port=0))
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
-    thread.start()
-    yield running
-    running.request_stop()
-    thread.join(timeout=10)
-    running.close()
+    with running_collector(CollectorConfig(db=tmp_path / "dendro.duckdb", port=0)) as running:
+        yield running
 
 
 Post = Callable[[list[dict[str, Any]]], None]

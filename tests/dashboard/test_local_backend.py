@@ -20,6 +20,7 @@ from dendro.local_pipeline.client import CollectorClient, ndjson
 from dendro.local_pipeline.collector import Collector, CollectorConfig
 from dendro.local_pipeline.store import StoreLockedError, connect
 from tests.dashboard.conftest import Client
+from tests.support.collectors import running_collector
 
 SLOW = "SELECT count(*) FROM range(100000) a, range(100000) b WHERE (a.range * b.range) % 7 = 3"
 
@@ -31,13 +32,8 @@ def store_copy(demo_db: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def collector(store_copy: Path) -> Iterator[Collector]:
-    running = Collector(CollectorConfig(db=store_copy, port=0))
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
-    thread.start()
-    yield running
-    running.request_stop()
-    thread.join(timeout=10)
-    running.close()
+    with running_collector(CollectorConfig(db=store_copy, port=0)) as running:
+        yield running
 
 
 def test_a_runaway_query_is_interrupted(demo_db: Path) -> None:

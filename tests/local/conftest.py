@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from dendro.local_pipeline.collector import Collector, CollectorConfig
+from tests.support.collectors import running_collector
 
 
 @pytest.fixture
@@ -22,18 +23,10 @@ StartCollector = Callable[..., Collector]
 @pytest.fixture
 def start_collector(db: Path) -> Iterator[StartCollector]:
     """Start a collector in this process (port 0: the OS picks one); stopped and closed at teardown."""
-    running: list[tuple[Collector, threading.Thread]] = []
+    with ExitStack() as running:
 
-    def start(**options: object) -> Collector:
-        config = CollectorConfig(db=db, port=0, **options)  # type: ignore[arg-type]
-        collector = Collector(config)
-        thread = threading.Thread(target=collector.serve_forever, daemon=True)
-        thread.start()
-        running.append((collector, thread))
-        return collector
+        def start(**options: object) -> Collector:
+            config = CollectorConfig(db=db, port=0, **options)  # type: ignore[arg-type]
+            return running.enter_context(running_collector(config))
 
-    yield start
-    for collector, thread in running:
-        collector.request_stop()
-        thread.join(timeout=10)
-        collector.close()
+        yield start
