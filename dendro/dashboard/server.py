@@ -8,7 +8,6 @@ known at once.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from dendro.dashboard.app import create_app
 from dendro.dashboard.backends import Backend
 from dendro.dashboard.backends.local import LocalBackend
 from dendro.dashboard.security import check_bind
+from dendro.listening_socket import listening_socket
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -45,16 +45,7 @@ class DashboardServer:
         check_bind(host, token)
         self.backend = backend
         self.host = host
-        # IPPROTO_TCP, not the default 0: asyncio sets TCP_NODELAY only on connections of such a socket,
-        # and without it each answer's body (sent after its headers) waited ~40 ms for a delayed ACK.
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            self.socket.bind((host, port))
-        except OSError:
-            self.socket.close()
-            raise
+        self.socket = listening_socket(host, port)
         self.port = int(self.socket.getsockname()[1])
         app = create_app(backend, token=token, bind_host=host)
         self.app = app

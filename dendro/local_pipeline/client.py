@@ -13,8 +13,9 @@ from typing import Any
 
 import orjson
 
+from dendro.ingest_lambda.decode import GZIP_MAGIC
+
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-GZIP_MAGIC = b"\x1f\x8b"
 
 
 class CollectorRejectedError(RuntimeError):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ import orjson
 import uvicorn
 
 from dendro.ingest_lambda.decode import GZIP_MAGIC
+from dendro.listening_socket import listening_socket
 from dendro.local_pipeline.writer import Pending
 
 if TYPE_CHECKING:
@@ -53,18 +53,7 @@ class CollectorServer(uvicorn.Server):
     def __init__(self, collector: Collector) -> None:
         config = collector.config
         self.collector = collector
-        family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
-        # IPPROTO_TCP, not the default 0: asyncio sets TCP_NODELAY only on connections whose socket
-        # says so (accepted ones inherit it), and without it every reply waited ~40 ms for the
-        # sender's delayed ACK (uvicorn writes the headers and the body as two sends).
-        self.socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            self.socket.bind((config.host, config.port))
-            self.socket.listen(128)
-        except OSError:
-            self.socket.close()
-            raise
+        self.socket = listening_socket(config.host, config.port)
         self.server_address: tuple[str, int] = self.socket.getsockname()[:2]
         self.app = CollectorApp(collector)
         super().__init__(
@@ -196,8 +185,7 @@ class CollectorApp:
         gzipped = encoding not in ("", "identity")
         reserved = collector.admit(length, gzipped=gzipped)
         if reserved is None:
-            message = f"{collector.admitted_bytes} bytes are waiting to be committed; retry shortly"
-            await reply(429, {"error": message}, retry_after=True)
+            await reply(429, _busy(collector), retry_after=True)
             return
         try:
             status, answer, reserved = await self._ingest(receive, length, reserved, gzipped, reply)
@@ -221,8 +209,7 @@ class CollectorApp:
         if not gzipped and body[:2] == GZIP_MAGIC:
             weight = collector.admit_gzip(reserved, length)
             if weight is None:
-                message = f"{collector.admitted_bytes} bytes are waiting to be committed; retry shortly"
-                return 429, {"error": message}, 0
+                return 429, _busy(collector), 0
             reserved = weight
         loop = asyncio.get_running_loop()
         status, answer, write, size = await loop.run_in_executor(collector.decoders, collector.prepare, body)
@@ -334,3 +321,8 @@ class _Reply:
             headers.append((b"Connection", b"close"))
         await self.send({"type": "http.response.start", "status": status, "headers": headers})
         await self.send({"type": "http.response.body", "body": body})
+
+
+def _busy(collector: Collector) -> dict[str, Any]:
+    """The 429 answer when admitting a body would queue more bytes than the collector holds."""
+    return {"error": f"{collector.admitted_bytes} bytes are waiting to be committed; retry shortly"}
