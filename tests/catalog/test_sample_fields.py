@@ -657,6 +657,64 @@ TABLE: dict[str, tuple[dict[str, str], list[tuple[int, Row]]]] = {
             (36, {"message~": "\nERROR: 1064", "timestamp": "2016-12-09T13:18:53.000000Z"}),
         ],
     ),
+    # MySQL 5.0 error logs from percona-toolkit's ErrorLogParser fixtures: InnoDB writes its
+    # "YYMMDD HH:MM:SS" stamp glued to "InnoDB:" (errlog006, errlog008), and mysqld_safe's own
+    # "mysqld started"/"mysqld ended" lines carry a zero-padded hour.
+    "mysql/percona_errlog006.log": (
+        {"timezone": "America/New_York"},
+        [
+            (
+                1,
+                {
+                    "message": "InnoDB: Warning: cannot find a free slot for an undo log. Do you have too\n"
+                    "InnoDB: many active transactions running concurrently?",
+                    "level": None,
+                    "timestamp": "2009-11-20T03:27:11.000000Z",
+                },
+            ),
+            (3, {"message~": "free slot for an undo log", "timestamp": "2009-11-20T03:27:11.000000Z"}),
+        ],
+    ),
+    "mysql/percona_errlog008.log": (
+        {},
+        [
+            (
+                1,
+                {
+                    "message~": "srv0srv.c line 2093\nInnoDB: We intentionally generate a memory trap.",
+                    "level": None,
+                    "timestamp": "2009-12-05T04:49:04.000000Z",
+                },
+            ),
+            # The crash report below "mysqld got signal 11;" is one entry, up to the next stamp.
+            (9, {"message~": "\nkey_buffer_size=16777216\n", "timestamp": "2009-12-05T04:49:04.000000Z"}),
+            (37, {"message": "mysqld restarted", "timestamp": "2009-12-05T04:49:10.000000Z"}),
+        ],
+    ),
+    "mysql/percona_errlog001.log": (
+        {"timezone": "America/Chicago"},
+        [
+            (1, {"message": "mysqld started", "level": None, "timestamp": "2008-07-21T08:03:57.000000Z"}),
+            (
+                3,
+                {
+                    "level": "ERROR",
+                    "message~": "unknown variable 'ssl-key=/opt/mysql.pdns/.cert/server-key.pem'",
+                    "timestamp": "2008-07-21T08:04:01.000000Z",
+                },
+            ),
+            (13, {"level": "Note", "message~": "ready for connections.\nVersion: '5.0.45-log'"}),
+            (
+                30,
+                {
+                    "message~": "not shut down normally!\nInnoDB: Starting crash recovery.",
+                    "timestamp": "2008-08-22T00:14:12.000000Z",
+                },
+            ),
+            (51, {"message~": "\nInnoDB: Fatal error: cannot allocate the memory for the buffer pool"}),
+            (62, {"level": "Note", "timestamp": "2008-11-17T22:32:55.000000Z"}),
+        ],
+    ),
     "mysql/lnav_mysql_error.log": (
         {},
         [

@@ -22,7 +22,9 @@ def parse(type_id: str, raw: str, **settings: str) -> dict[str, Any]:
 
 def test_mysql_51_stamp_glued_to_the_message() -> None:
     # MySQL 5.0/5.1 write "YYMMDD HH:MM:SS" and, for some InnoDB notes, no space before the text; the
-    # line is tests/samples/mysql/beats_mysql-ubuntu-5.5.53.log's "161209 14:18:51 InnoDB: ..." glued.
+    # real lines are in tests/samples/mysql/percona_errlog006.log and percona_errlog008.log (checked in
+    # test_sample_fields.py). This one is beats_mysql-ubuntu-5.5.53.log's "161209 14:18:51 InnoDB: ..."
+    # glued, read in a zone other than those files'.
     event = parse(
         "mysql", "161209 14:18:51InnoDB: 5.5.53 started; log sequence number 0", timezone="Europe/Paris"
     )
