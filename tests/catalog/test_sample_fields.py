@@ -569,6 +569,37 @@ TABLE: dict[str, tuple[dict[str, str], list[tuple[int, Row]]]] = {
             ),
         ],
     ),
+    # dovecot lines from fail2ban's filter fixtures: through syslog (host, then "dovecot:" or
+    # "dovecot[442]:"), and from dovecot's own log_path file, which has no hostname field.
+    "syslog/fail2ban_dovecot.log": (
+        {},
+        [
+            (
+                1,
+                {
+                    "hostname": "dunnart",
+                    "appname": "dovecot",
+                    "message": "pop3-login: Aborted login (tried to use disabled plaintext auth): "
+                    "rip=190.210.136.21, lip=113.212.99.193",
+                    "timestamp": "*-12-12T11:19:11.000000Z",
+                },
+            ),
+            (6, {"hostname": "hostname", "appname": "dovecot", "procid": "442"}),
+            (11, {"hostname": "vm5", "appname": "auth", "message~": "ruser=informix rhost=80.255.3.104"}),
+            (
+                14,
+                {
+                    "hostname": None,
+                    "appname": "pop3-login",
+                    "procid": None,
+                    "message": "Info: Aborted login (auth failed, 1 attempts in 2 secs): user=<grace>, "
+                    "method=PLAIN, rip=212.9.180.3",
+                    "timestamp": "*-01-29T09:33:58.000000Z",
+                },
+            ),
+            (17, {"hostname": None, "appname": "pop3-login", "message~": "SSL23_GET_CLIENT_HELLO:unknown"}),
+        ],
+    ),
     "syslog/lnav_syslog_with_mixed_times.log": (
         {},
         [
@@ -623,7 +654,16 @@ TABLE: dict[str, tuple[dict[str, str], list[tuple[int, Row]]]] = {
                 },
             ),
             # 5.7-style line (no [MY-code]) in an 8.0 log; the account is named in the note.
-            (13, {"level": "Note", "error_code": None, "thread_id": 4016575, "user": "sherlock"}),
+            (
+                13,
+                {
+                    "level": "Note",
+                    "error_code": None,
+                    "thread_id": 4016575,
+                    "user": "sherlock",
+                    "client": "localhost",
+                },
+            ),
             (14, {"error_code": "MY-010909", "user": "sherlock", "message~": "Forcing close of thread 14"}),
         ],
     ),
@@ -713,6 +753,35 @@ TABLE: dict[str, tuple[dict[str, str], list[tuple[int, Row]]]] = {
             ),
             (51, {"message~": "\nInnoDB: Fatal error: cannot allocate the memory for the buffer pool"}),
             (62, {"level": "Note", "timestamp": "2008-11-17T22:32:55.000000Z"}),
+        ],
+    ),
+    # MySQL "Access denied" lines from fail2ban's filter fixtures: 5.1's "YYMMDD H:MM:SS", 5.6's
+    # "YYYY-MM-DD HH:MM:SS <thread>" and an ISO stamp without a zone; the last line is fail2ban's own
+    # hypothetical (an injection attempt), kept as it is in the file.
+    "mysql/fail2ban_mysqld-auth.log": (
+        {"timezone": "Europe/Berlin"},
+        [
+            (
+                1,
+                {
+                    "level": "Warning",
+                    "user": "root",
+                    "client": "192.168.1.35",
+                    "timestamp": "2013-03-23T23:04:00.000000Z",
+                },
+            ),
+            (7, {"thread_id": 5907, "client": "127.0.0.1", "timestamp": "2015-10-07T04:09:42.000000Z"}),
+            (
+                8,
+                {
+                    "level": "Note",
+                    "thread_id": 6,
+                    "user": "root",
+                    "client": "localhost",
+                    "message": "Access denied for user 'root'@'localhost' (using password: YES)",
+                    "timestamp": "2016-02-24T14:26:18.237955Z",
+                },
+            ),
         ],
     ),
     "mysql/lnav_mysql_error.log": (

@@ -1,7 +1,7 @@
-"""Server-log variants whose real lines tests/samples does not hold (issue 13), one test each, by the
-real VRL runtime (pyvrl). The variants the samples do hold are checked line by line in
-test_sample_fields.py; where a line here is written rather than copied, the comment says what it is
-built from."""
+"""Server-log variants (issue 13), one test each, by the real VRL runtime (pyvrl), on lines written
+here to vary one thing at a time. Where tests/samples holds real lines of a variant, they are
+checked line by line in test_sample_fields.py and the comment here names the file; each written
+line's comment says what it is built from."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def test_mysql_51_stamp_glued_to_the_message() -> None:
 
 
 def test_mysql_iso_stamp_without_zone_is_read_in_the_timezone() -> None:
-    # tests/samples/mysql/lnav_mysql_error.log's first line without its "Z".
+    # A real such line is tests/samples/mysql/fail2ban_mysqld-auth.log's eighth (test_sample_fields.py);
+    # this one is lnav_mysql_error.log's first line without its "Z", read in two zones.
     raw = "2020-08-06T14:25:02.835618 0 [Note] [MY-012487] [InnoDB] DDL log recovery : begin"
 
     assert parse("mysql", raw)["timestamp"] == "2020-08-06T14:25:02.835618Z"
@@ -75,7 +76,9 @@ def test_postgres_rejects_name_the_variant() -> None:
 @pytest.mark.parametrize(
     ("raw", "appname", "procid", "message"),
     [
-        # dovecot's own log file (log_path): "<time> <process>: <level>: <text>", no hostname.
+        # dovecot's own log file (log_path): "<time> <process>: <level>: <text>", no hostname. Real
+        # lines of it are in tests/samples/syslog/fail2ban_dovecot.log (test_sample_fields.py); these
+        # three add a pid and a process with its user and session, written after dovecot's format.
         (
             "Jan 29 13:54:06 auth-worker(22401): Info: sql(a@b.c,10.0.0.5): unknown user",
             "auth-worker",
