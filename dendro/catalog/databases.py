@@ -40,7 +40,13 @@ POSTGRES = Source(
     ),
     fields=(
         Field("service", T.STRING, R.DIMENSION, True),
-        Field("level", T.STRING, R.DIMENSION, True, "LOG, ERROR, FATAL, DETAIL, STATEMENT, ..."),
+        Field(
+            "level",
+            T.STRING,
+            R.DIMENSION,
+            True,
+            "LOG, ERROR, FATAL, DETAIL, STATEMENT, ...; pg_ctl for pg_ctl's own lines",
+        ),
         Field("pid", T.INT, R.MEASURE),
         Field("session_line", T.INT, R.MEASURE, description="%l"),
         Field("user", T.STRING, R.DIMENSION),

@@ -360,6 +360,12 @@ TABLE: dict[str, tuple[dict[str, str], list[tuple[int, Row]]]] = {
             (1, {"level": "LOG", "pid": 4974, "timestamp": "2017-07-31T11:36:42.585000Z"}),
         ],
     ),
+    # pg_ctl's own start message (PostgreSQL 8.0/8.1) at the top of a server log that an init
+    # script wrote pg_ctl's output into: an event at the time it was read, not a parse error.
+    "postgres/percona_pg-log-010.log": (
+        {},
+        [(1, {"level": "pg_ctl", "message": "postmaster starting", "pid": None})],
+    ),
     "postgres/lnav_postgres_0.log": (
         {},
         [

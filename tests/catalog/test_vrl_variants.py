@@ -51,15 +51,35 @@ def test_mysql_rejects_name_the_variant() -> None:
 
 def test_postgres_pg_ctl_output_around_entries() -> None:
     # A log that is pg_ctl's stdout: pg_ctl's own strings (src/bin/pg_ctl/pg_ctl.c) around the
-    # server's lines, here tests/samples/postgres/lnav_postgres_0.log's first line.
+    # server's lines, here tests/samples/postgres/lnav_postgres_0.log's first line. A real pg_ctl
+    # line is tests/samples/postgres/percona_pg-log-010.log (test_sample_fields.py).
     entry = "2025-08-13 01:45:01.123 PDT [12345] LOG:  starting PostgreSQL 15.4 on x86_64-pc-linux-gnu"
     first = parse("postgres", "waiting for server to start...." + entry)
     joined = parse("postgres", entry + "\n done\nserver started")
-    alone = parse("postgres", "pg_ctl: another server might be running; trying to start server anyway")
 
     assert (first["pid"], first["timestamp"]) == (12345, "2025-08-13T08:45:01.123000Z")
     assert joined["message"] == "starting PostgreSQL 15.4 on x86_64-pc-linux-gnu"
-    assert alone["_parse_error"].startswith("preamble: pg_ctl message")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "pg_ctl: another server might be running; trying to start server anyway",
+        "waiting for server to shut down.... done\nserver stopped",
+        "server started",
+        "stopped waiting",
+    ],
+)
+def test_postgres_pg_ctl_line_is_an_event_at_its_read_time(raw: str) -> None:
+    # pg_ctl's lines carry no time: like the MySQL slow log's file header, they are stored at the
+    # time the line was read (Vector's file source stamps it in .timestamp), not flagged.
+    program = compile_program(parse_program(SOURCES["postgres"], host="h", settings={}))
+    event = jsonable(program.remap({"message": raw, "host": "h", "timestamp": "2026-12-02T17:00:00Z"}))
+    unread = parse("postgres", raw)
+
+    assert (event.get("_parse_error"), event["level"]) == (None, "pg_ctl")
+    assert (event["timestamp"], event["message"]) == ("2026-12-02T17:00:00.000000Z", raw)
+    assert unread["_parse_error"].startswith("pg_ctl message, and no read time")
 
 
 def test_postgres_rejects_name_the_variant() -> None:
