@@ -67,7 +67,7 @@ POSTGRES = Source(
 MONGODB_PATHS = ("/var/log/mongodb/mongod.log", "/var/log/mongodb/*.log")
 MONGODB = Source(
     type="mongodb",
-    title="MongoDB log (4.4+ structured JSON)",
+    title="MongoDB log (4.4+ structured JSON, or 3.0-4.2 text)",
     collectors=(
         Collector(
             name="file",

@@ -452,6 +452,40 @@ TABLE: dict[str, tuple[dict[str, str], list[tuple[int, Row]]]] = {
             ),
         ],
     ),
+    # MongoDB 3.2's text log (before 4.4's JSON): "<time> <severity> <component> [<context>] <text>".
+    "mongodb/beats_mongodb-debian-3.2.11.log": (
+        {},
+        [
+            (
+                1,
+                {
+                    "severity": "I",
+                    "component": "CONTROL",
+                    "context": "initandlisten",
+                    "message": "git version: 009580ad490190ba33d1c6253ebd8d91808923e4",
+                    "log_id": None,
+                    "timestamp": "2018-02-05T12:44:56.657000Z",
+                },
+            ),
+            (
+                8,
+                {
+                    "context": "conn1",
+                    "message": "end connection 127.0.0.1:55404 (0 connections now open)",
+                    "timestamp": "2018-02-05T12:50:55.170000Z",
+                },
+            ),
+            (18, {"message": "distarch: x86_64"}),
+            (
+                35,
+                {
+                    "component": "ASIO",
+                    "context": "NetworkInterfaceASIO-Replication-0",
+                    "timestamp": "2019-03-07T15:10:26.960000Z",
+                },
+            ),
+        ],
+    ),
     "mongodb/beats_mongodb-ubuntu-4.4.4-json.log": (
         {},
         [

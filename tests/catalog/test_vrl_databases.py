@@ -182,10 +182,11 @@ def test_mongodb_line_without_attr() -> None:
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
-        ("2019-06-20T08:12:03.123+0000 I NETWORK  [conn1] end connection", "not a MongoDB JSON log line"),
+        # A text-format stamp, but no severity, component or [context] after it.
+        ("2019-06-20T08:12:03.123+0000 end connection", "not a MongoDB log line"),
         ('{"s":"I","c":"NETWORK","msg":"no time"}', "without a valid t.$date"),
         ('{"t":{"$date":"2021-03-22T21:21:20.349Z"},"s":"I","msg":"no component"}', "without s, c or msg"),
-        ("[1, 2]", "not a MongoDB JSON log line"),
+        ("[1, 2]", "not a MongoDB log line"),
     ],
 )
 def test_mongodb_garbage_is_flagged(raw: str, reason: str) -> None:

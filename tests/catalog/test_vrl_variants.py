@@ -218,3 +218,11 @@ def test_apache_iso_error_log_format(raw: str, timezone: str, utc: str) -> None:
     event = parse("apache_error", raw, timezone=timezone)
 
     assert (event["timestamp"], event["pid"], event["error_code"]) == (utc, 11379, "AH00094")
+
+
+def test_mongodb_text_log_with_ctime_stamps_is_flagged_with_the_setting_to_change() -> None:
+    # timeStampFormat ctime (MongoDB before 4.4): the first line of
+    # tests/samples/mongodb/beats_mongodb-debian-3.2.11.log written with that stamp, which has no year.
+    raw = "Mon Feb  5 13:44:56.657 I CONTROL  [initandlisten] git version: 009580ad"
+
+    assert "timeStampFormat" in parse("mongodb", raw)["_parse_error"]
