@@ -130,16 +130,27 @@ def test_syslog_without_hostname(raw: str, appname: str, procid: str | None, mes
     )
 
 
-def test_apache_24_bracketed_ipv6_client_keeps_the_error_code() -> None:
-    # tests/samples/apache_error/crowdsec_apache_error.log's first line with an IPv6 client, as
-    # Apache 2.4 writes one.
+@pytest.mark.parametrize(
+    "client",
+    [
+        # What Apache 2.4 writes: "%s:%d" (server/log.c, log_remote_address), the IPv6 address bare.
+        "::1:50547",
+        "2001:db8::1:51548",
+        # Bracketed, as other writers and hand-made lines have it.
+        "[2001:db8::1]:51548",
+    ],
+)
+def test_apache_24_ipv6_client_keeps_the_error_code(client: str) -> None:
+    # tests/samples/apache_error/crowdsec_apache_error.log's first line with an IPv6 client; no
+    # fixture with a licence we can carry holds a real one (issue 13's notes).
     raw = (
         "[Fri Oct 08 17:08:41.203277 2021] [core:error] [pid 7005:tid 140667133085440] "
-        "[client [2001:db8::1]:51548] AH00126: Invalid URI in request GET /cgi-bin/ HTTP/1.1"
+        f"[client {client}] AH00126: Invalid URI in request GET /cgi-bin/ HTTP/1.1"
     )
     event = parse("apache_error", raw)
 
-    assert (event["client"], event["error_code"]) == ("[2001:db8::1]:51548", "AH00126")
+    # Stored with its port, as IPv4 clients are ("127.0.0.1:51380").
+    assert (event["client"], event["error_code"]) == (client, "AH00126")
     assert event["message"] == "AH00126: Invalid URI in request GET /cgi-bin/ HTTP/1.1"
 
 
