@@ -7,6 +7,7 @@ import http.client
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from dendro.dashboard.backends import Backend
 from dendro.dashboard.backends.local import LocalBackend
 from dendro.dashboard.server import DashboardServer
+from dendro.local_pipeline.demo import DemoPlan
 from dendro.local_pipeline.store import Store
 from tests.dashboard.demo_store import build_demo_store
 from tests.dashboard.logs_store import LiveStore
@@ -71,7 +73,17 @@ class Client:
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo_store(tmp_path_factory.mktemp("demo") / "dendro.duckdb", minutes=60)
+    end = between_bursts(datetime.now(UTC), DemoPlan())
+    return build_demo_store(tmp_path_factory.mktemp("demo") / "dendro.duckdb", minutes=60, now=end)
+
+
+def between_bursts(now: datetime, plan: DemoPlan) -> datetime:
+    """The last time before `now` midway between two of the demo's 5xx bursts. The demo's bursts
+    follow the clock, so a store ending at `now` ended inside one on some runs, and then the newest
+    5xx lines of that host had fewer newer lines than a test asks for (15 context lines, not 21)."""
+    midway = plan.burst_seconds + (plan.burst_every - plan.burst_seconds) // 2
+    second = int(now.timestamp())
+    return datetime.fromtimestamp(second - (second - midway) % plan.burst_every, UTC)
 
 
 @pytest.fixture
