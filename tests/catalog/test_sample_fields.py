@@ -486,6 +486,27 @@ TABLE: dict[str, tuple[dict[str, str], list[tuple[int, Row]]]] = {
             ),
         ],
     ),
+    # MongoDB 4.0's text log, from mtools' test logs: slow operations end in "<N>ms", a startup
+    # warning block has empty lines, an index build line starts with a tab.
+    "mongodb/mtools_mongod_4.0.10_slowdns.log": (
+        {},
+        [
+            (3, {"component": "CONTROL", "message": "", "timestamp": "2019-06-18T10:58:58.898000Z"}),
+            (5, {"component": "INDEX", "message~": "building index using bulk method"}),
+            (
+                7,
+                {
+                    "component": "COMMAND",
+                    "context": "conn2",
+                    "namespace": "local.startup_log",
+                    "duration_ms": 1.0,
+                    "timestamp": "2019-06-18T11:03:05.860000Z",
+                },
+            ),
+            (8, {"component": "WRITE", "namespace": "config.system.sessions", "duration_ms": 2.0}),
+            (9, {"namespace": "local.myCollection", "duration_ms": 37.0}),
+        ],
+    ),
     "mongodb/beats_mongodb-ubuntu-4.4.4-json.log": (
         {},
         [
