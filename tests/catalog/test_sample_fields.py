@@ -507,6 +507,23 @@ TABLE: dict[str, tuple[dict[str, str], list[tuple[int, Row]]]] = {
             (9, {"namespace": "local.myCollection", "duration_ms": 37.0}),
         ],
     ),
+    # timeStampFormat ctime (no year, no zone): read like an RFC 3164 syslog stamp, in the timezone.
+    "mongodb/mtools_mongod_306_ctime.log": (
+        {"timezone": "Europe/Berlin"},
+        [
+            (
+                1,
+                {
+                    "severity": "I",
+                    "component": "QUERY",
+                    "context": "conn39",
+                    "namespace": "db.collection",
+                    "duration_ms": 220.0,
+                    "timestamp": "*-07-13T14:14:35.324000Z",
+                },
+            )
+        ],
+    ),
     "mongodb/beats_mongodb-ubuntu-4.4.4-json.log": (
         {},
         [
