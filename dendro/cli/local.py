@@ -85,6 +85,16 @@ def up(
             dir_okay=False,
         ),
     ] = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--memory-limit",
+            help="Memory for the store's DuckDB: recent rows, cached data and the working memory of "
+            "queries, which spill to <db>.tmp beyond it. Raise it (e.g. 1GB) for faster heavy queries "
+            "on a big store. [default: 128MB]",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Start the collector that Vector's http sink posts to; stop it with Ctrl-C or SIGTERM.
 
@@ -109,7 +119,7 @@ def up(
         tune_gc,
     )
     from dendro.local_pipeline.schema import SchemaConflictError
-    from dendro.local_pipeline.store import StoreError, default_db_path
+    from dendro.local_pipeline.store import MEMORY_LIMIT, StoreError, default_db_path
 
     try:
         alert_settings, alert_file = load_alert_settings(config)
@@ -132,7 +142,14 @@ def up(
     new_store = not path.exists()
     try:
         collector = Collector(
-            CollectorConfig(db=path, host=host, port=port, token=token, read_token=read_token)
+            CollectorConfig(
+                db=path,
+                host=host,
+                port=port,
+                token=token,
+                read_token=read_token,
+                memory_limit=memory_limit or MEMORY_LIMIT,
+            )
         )
     except (InsecureBindError, StoreError, SchemaConflictError) as error:
         fail(str(error))

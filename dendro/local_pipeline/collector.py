@@ -56,7 +56,7 @@ from dendro.local_pipeline.query import (
     runtime_path,
     write_runtime,
 )
-from dendro.local_pipeline.store import Store, Write
+from dendro.local_pipeline.store import MEMORY_LIMIT, Store, Write
 from dendro.local_pipeline.writer import Pending, QueueFullError, Writer, WriterClosedError
 
 log = logging.getLogger("dendro.collector")
@@ -103,6 +103,7 @@ class CollectorConfig:
     # Open connections beyond this are answered 503 and closed.
     max_connections: int = 1024
     window: TimeWindow = DEFAULT_WINDOW  # the event times accepted; others are bad_timestamp rejects
+    memory_limit: str = MEMORY_LIMIT  # the store's DuckDB memory (store.MEMORY_LIMIT)
 
 
 def check_bind(host: str, token: str | None, read_token: str | None = None) -> None:
@@ -131,7 +132,7 @@ class Collector:
         self.read_token = config.read_token or secrets.token_urlsafe(24)
         self.guard = RequestGuard.for_bind(config.host)
         self.logins = FailedLogins()
-        self.store = Store.open(config.db)
+        self.store = Store.open(config.db, memory_limit=config.memory_limit)
         self.router = Router(self.store.sources, config.window)
         # Admission (`admit`, before a body is read) is what keeps the queue within max_pending_bytes;
         # its guess of a gzip body's size can fall short, and a body decoded by then must not be

@@ -108,3 +108,12 @@ def test_help_lists_both_commands() -> None:
 
     assert result.exit_code == 0
     assert "up" in result.output and "import" in result.output
+
+
+@pytest.mark.parametrize("value", ["lots", "-1GB", "16MB"])
+def test_up_refuses_a_memory_limit_duckdb_could_not_work_in(db: Path, value: str) -> None:
+    result = runner.invoke(app, ["up", "--port", "0", "--memory-limit", value, "--db", str(db)])
+
+    assert result.exit_code == 1
+    assert f"Error: memory limit '{value}'" in result.output
+    assert "256MB" in result.output or "32MB" in result.output

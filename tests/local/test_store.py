@@ -160,3 +160,20 @@ def test_a_store_held_by_another_process_says_so(db: Path) -> None:
             Store.open(db)
     finally:
         holder.communicate("")
+
+
+def test_a_query_beyond_the_memory_limit_spills_to_disk_instead_of_failing(db: Path) -> None:
+    # The store's DuckDB has a memory limit (store.MEMORY_LIMIT) and no access to outside files
+    # (SAFE_CONFIG): the query page's heavy GROUP BY must still finish, in DuckDB's own temp files.
+    with Store.open(db, memory_limit="32MB") as store:
+        con = store.con
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone() == ("30.5 MiB",)
+        con.execute(
+            "INSERT INTO nginx_access (type, host, timestamp, line) SELECT 'nginx_access', 'web', now(), "
+            "md5(i::VARCHAR) || md5((i + 1)::VARCHAR) FROM range(1000000) AS t(i)"
+        )
+        # About 100 MB of groups (one per distinct 64-character line) against 32 MB.
+        groups, largest = con.execute(
+            "SELECT count(*), max(n) FROM (SELECT line, count(*) AS n FROM nginx_access GROUP BY line)"
+        ).fetchone()
+        assert (groups, largest) == (1_000_000, 1)
