@@ -40,17 +40,16 @@ SAFE_CONFIG: Mapping[str, Any] = {
     "autoload_known_extensions": False,
     "autoinstall_known_extensions": False,
 }
-# Written data reaches the file at a checkpoint, when the WAL passes this size. DuckDB's default
-# (16 MB) checkpoints every ~13,000 nginx events, and each checkpoint rewrites the table's last,
-# partly filled row group (122,880 rows) whole: the collector wrote every row several times, and the
-# blocks freed by each rewrite stayed in the file. At 64 MB, 150,000 events cost ~15% less CPU and
-# make a file ~35% smaller (7.4 -> 4.7 MB), for a longer WAL replay after a crash (about a second).
+# Written data reaches the file at a checkpoint, when the WAL passes this size; each checkpoint
+# writes its rows as a row group of their own (MAX_VACUUM_TASKS), ~85,000 nginx events at 64 MB. A
+# smaller threshold makes smaller row groups that compress worse: over 1.2 million events the store
+# was 1.40x DuckDB's bulk load at 32 MB, 1.11x at 64 MB (peak 232 against 250 MB), for a longer WAL
+# replay after a crash (about a second).
 CHECKPOINT_THRESHOLD = "64MB"
-# A checkpoint's vacuum merges the table's partly filled row groups by reading them back whole: every
-# few checkpoints it held ~270 MB at once, doubling the collector's peak (518 against 250 MB over
-# 1.2 million events) and leaving the freed blocks in the file (store 1.20x DuckDB's bulk load,
-# 1.13x without it). Without it each checkpoint keeps its own row group (~85,000 nginx events at
-# 64 MB); a row group that retention deletes whole is still dropped, which is what frees old days.
+# A checkpoint's vacuum merges partly filled row groups by reading them back whole: every few
+# checkpoints it held ~270 MB at once, doubling the collector's peak (518 against 250 MB over 1.2
+# million events) and leaving the freed blocks in the file (store 1.20x DuckDB's bulk load, 1.13x
+# without it). A row group that retention deletes whole is still dropped, which frees old days.
 MAX_VACUUM_TASKS = 0
 # DuckDB's memory for the store: data written since the last checkpoint, blocks it keeps cached, and
 # the working memory of queries, which spill to `<db>.tmp` beyond it. DuckDB's default, 80% of the
@@ -59,7 +58,8 @@ MAX_VACUUM_TASKS = 0
 # at 128 MB that query took 7.3 s instead of 4.4 s in 209 MB, and the dashboard's charts and the
 # Logs page stayed within their targets (benchmarks/dashboard_queries.py, logs_search.py).
 MEMORY_LIMIT = "128MB"
-# Below this DuckDB cannot keep even one WAL's worth of rows before spilling them, or fails outright.
+# Below this DuckDB soon fails instead of spilling (at 8MB a 300,000-group query ran out of memory;
+# at 0MB, opening the store); tests/local/test_store.py spills a 100 MB aggregation within 32MB.
 MIN_MEMORY_LIMIT = 32_000_000
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT])(i?)B\s*", re.IGNORECASE)
 # Rows go to DuckDB in INSERTs of about this many: small batches of a group share a statement (its
